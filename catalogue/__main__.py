@@ -1,0 +1,5 @@
+import sys
+
+from catalogue.cli import main
+
+sys.exit(main())

@@ -1,0 +1,150 @@
+"""`catalogue crawl`, `catalogue sources` and `catalogue demo`.
+
+Every crawl goes through ``pipeline.launch.launch_crawl``: one process per crawl, a lease
+per source, a run record per crawl.
+"""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import func, select
+
+from catalogue.common import ConfigOption, DbOption, fail, get_config, get_db_url, get_engine
+from storage.db import describe_url, session
+
+#: exit code of `catalogue crawl` per final run status
+OK_STATUSES = {"succeeded", "skipped"}
+
+
+def _print_outcomes(outcomes: list) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Crawl runs")
+    for col in ("run", "source", "status", "seen", "new", "updated", "skipped pages", "rejected",
+                "not digital", "not found", "expired", "note"):
+        table.add_column(col)
+    for o in outcomes:
+        c = o.counters if hasattr(o, "counters") else {}
+        table.add_row(
+            str(o.run_id), o.source, o.status,
+            *(str(c.get(k, "")) for k in ("items_seen", "items_new", "items_updated", "detail_skipped",
+                                          "items_rejected", "not_digital", "not_found", "items_expired")),
+            (getattr(o, "error_message", None) or "")[:80],
+        )
+    Console(stderr=False).print(table)
+
+
+def run_crawls(names: list[str], *, config_path: str | None, db_url: str, full: bool, cache: bool,
+               trigger: str = "manual") -> list:
+    """Crawl each source in turn, each in its own process (``launch_crawl``)."""
+    from pipeline.launch import launch_crawl
+
+    outcomes = []
+    for name in names:
+        outcomes.append(launch_crawl(name, config_path=config_path, db_url=db_url, trigger=trigger,
+                                     full_refresh=full, cache=cache))
+    return outcomes
+
+
+def offers_per_source(engine) -> list[tuple[str, int, int]]:
+    """(source, active offers, all offers) from the catalogue."""
+    from storage.models import Offer, Posting
+
+    with session(engine) as s:
+        rows = s.execute(
+            select(Posting.source, func.count(func.distinct(Posting.offer_id)),
+                   func.count(func.distinct(Posting.offer_id)).filter(Offer.status == "active"))
+            .join(Offer, Offer.id == Posting.offer_id)
+            .group_by(Posting.source).order_by(Posting.source)
+        ).all()
+    return [(src, active, total) for src, total, active in rows]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("crawl")
+    def crawl(
+        sources: Annotated[list[str] | None, typer.Argument(help="Source names (see `catalogue sources`).",
+                                                             show_default=False)] = None,
+        all_: Annotated[bool, typer.Option("--all", help="Crawl every configured source, one after the other.")] = False,
+        config: ConfigOption = None,
+        db: DbOption = None,
+        full: Annotated[bool, typer.Option("--full", help="Fetch every detail page again (no incremental skip).")] = False,
+        cache: Annotated[bool, typer.Option("--cache", help="Use Scrapy's HTTP cache (development only).")] = False,
+    ) -> None:
+        """Crawl sources into the catalogue, each in its own process with its own run record."""
+        cfg = get_config(config)
+        if all_ and sources:
+            fail("give source names or --all, not both")
+        names = list(cfg.sources) if all_ else list(sources or [])
+        if not names:
+            fail("name at least one source, or use --all (see `catalogue sources`)")
+        for name in names:
+            if name not in cfg.sources:
+                fail(f"unknown source {name!r} (configured: {', '.join(cfg.sources) or 'none'})")
+        db_url = get_db_url(db)
+        get_engine(db_url).dispose()  # schema check / auto-upgrade, one-line error when impossible
+        outcomes = run_crawls(names, config_path=str(cfg.path), db_url=db_url, full=full, cache=cache)
+        _print_outcomes(outcomes)
+        if any(o.status not in OK_STATUSES for o in outcomes):
+            raise typer.Exit(1)
+
+    @app.command("sources")
+    def list_sources(config: ConfigOption = None) -> None:
+        """List the configured sources with their kind, base URL and schedule."""
+        from rich.console import Console
+        from rich.table import Table
+
+        cfg = get_config(config)
+        table = Table(title=f"Sources ({cfg.path})")
+        for col in ("name", "kind", "base URL", "schedule", "digital only", "complete listing"):
+            table.add_column(col)
+        for s in cfg.sources.values():
+            table.add_row(s.name, s.kind, s.base_url, s.schedule, "yes" if s.digital_only else "no",
+                          "yes" if s.complete_listing else "no")
+        Console().print(table)
+
+    @app.command("demo")
+    def demo(
+        db: DbOption = None,
+        offers: Annotated[int, typer.Option("--offers", min=1, max=50_000, help="Offers in the replica.")] = 120,
+        seed: Annotated[int, typer.Option("--seed", help="Replica generator seed.")] = 2026,
+    ) -> None:
+        """Serve the bundled replica on a free local port and crawl all four source kinds into the database."""
+        from crawlers.replica.generator import generate
+        from crawlers.replica.server import ReplicaServer, replica_sources_toml
+
+        db_url = get_db_url(db)
+        engine = get_engine(db_url)
+        dataset = generate(offers, seed=seed)
+        with ReplicaServer(dataset, port=_free_port(), rate_limit_every=25) as server, \
+                tempfile.TemporaryDirectory(prefix="catalogue-demo-") as tmp:
+            config_path = Path(tmp) / "replica-sources.toml"
+            config_path.write_text(replica_sources_toml(server.base_urls), encoding="utf-8")
+            cfg = get_config(str(config_path))
+            print(f"Replica of {offers} offers serving on {', '.join(server.base_urls.values())}")
+            outcomes = run_crawls(list(cfg.sources), config_path=str(config_path), db_url=db_url,
+                                  full=False, cache=False, trigger="demo")
+        _print_outcomes(outcomes)
+        print("\nOffers in the catalogue per source (active / all):")
+        for src, active, total in offers_per_source(engine):
+            print(f"  {src:28s} {active:6d} / {total}")
+        new = sum(getattr(o, "counters", {}).get("items_new", 0) for o in outcomes)
+        updated = sum(getattr(o, "counters", {}).get("items_updated", 0) for o in outcomes)
+        print(f"\nPostings new: {new}, updated: {updated}")
+        print(f"Catalogue database: {describe_url(db_url)}")
+        print("Export it:  catalogue export --format csv --output offres.csv   (or xlsx, json, jsonl)")
+        engine.dispose()
+        if any(o.status not in OK_STATUSES for o in outcomes):
+            raise typer.Exit(1)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

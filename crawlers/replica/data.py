@@ -1,0 +1,409 @@
+"""Reference tables of the replica: departments, communes, regions, employers, job titles.
+
+Everything here is plain data built once at import. The generator picks from these tables;
+the renderers never invent a fact, they only choose a wording for one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: The 18 current regions, by short key.
+REGIONS = {
+    "ARA": "Auvergne-Rhône-Alpes", "BFC": "Bourgogne-Franche-Comté", "BRE": "Bretagne",
+    "CVL": "Centre-Val de Loire", "COR": "Corse", "GES": "Grand Est", "HDF": "Hauts-de-France",
+    "IDF": "Île-de-France", "NOR": "Normandie", "NAQ": "Nouvelle-Aquitaine", "OCC": "Occitanie",
+    "PDL": "Pays de la Loire", "PAC": "Provence-Alpes-Côte d'Azur", "GUA": "Guadeloupe",
+    "MTQ": "Martinique", "GUY": "Guyane", "REU": "La Réunion", "MAY": "Mayotte",
+}
+
+
+@dataclass(frozen=True)
+class Commune:
+    name: str          # properly capitalized, with accents
+    postcode: str
+    department_code: str
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str          # canonical name ("Seine-Saint-Denis")
+    card_label: str    # the label pep cards show (not always canonical)
+    region: str        # full region name
+    communes: tuple[Commune, ...]
+
+
+# code, name, region key, then "Commune:postcode" entries (first one is the prefecture)
+_DEPARTMENTS = """
+01|Ain|ARA|Bourg-en-Bresse:01000|Oyonnax:01100
+02|Aisne|HDF|Laon:02000|Saint-Quentin:02100
+03|Allier|ARA|Moulins:03000|Montluçon:03100
+04|Alpes-de-Haute-Provence|PAC|Digne-les-Bains:04000|Manosque:04100
+05|Hautes-Alpes|PAC|Gap:05000|Briançon:05100
+06|Alpes-Maritimes|PAC|Nice:06000|Cannes:06400|Sophia Antipolis:06560
+07|Ardèche|ARA|Privas:07000|Annonay:07100
+08|Ardennes|GES|Charleville-Mézières:08000|Sedan:08200
+09|Ariège|OCC|Foix:09000|Pamiers:09100
+10|Aube|GES|Troyes:10000
+11|Aude|OCC|Carcassonne:11000|Narbonne:11100
+12|Aveyron|OCC|Rodez:12000|Millau:12100
+13|Bouches-du-Rhône|PAC|Marseille:13001|Aix-en-Provence:13100|Arles:13200
+14|Calvados|NOR|Caen:14000|Lisieux:14100
+15|Cantal|ARA|Aurillac:15000
+16|Charente|NAQ|Angoulême:16000|Cognac:16100
+17|Charente-Maritime|NAQ|La Rochelle:17000|Rochefort:17300
+18|Cher|CVL|Bourges:18000|Vierzon:18100
+19|Corrèze|NAQ|Tulle:19000|Brive-la-Gaillarde:19100
+2A|Corse-du-Sud|COR|Ajaccio:20000|Porto-Vecchio:20137
+2B|Haute-Corse|COR|Bastia:20200|Corte:20250
+21|Côte-d'Or|BFC|Dijon:21000|Beaune:21200
+22|Côtes-d'Armor|BRE|Saint-Brieuc:22000|Lannion:22300
+23|Creuse|NAQ|Guéret:23000
+24|Dordogne|NAQ|Périgueux:24000|Bergerac:24100
+25|Doubs|BFC|Besançon:25000|Montbéliard:25200
+26|Drôme|ARA|Valence:26000|Montélimar:26200
+27|Eure|NOR|Évreux:27000|Vernon:27200
+28|Eure-et-Loir|CVL|Chartres:28000|Dreux:28100
+29|Finistère|BRE|Quimper:29000|Brest:29200
+30|Gard|OCC|Nîmes:30000|Alès:30100
+31|Haute-Garonne|OCC|Toulouse:31000|Blagnac:31700
+32|Gers|OCC|Auch:32000
+33|Gironde|NAQ|Bordeaux:33000|Mérignac:33700|Pessac:33600
+34|Hérault|OCC|Montpellier:34000|Béziers:34500|Sète:34200
+35|Ille-et-Vilaine|BRE|Rennes:35000|Saint-Malo:35400|Bruz:35170
+36|Indre|CVL|Châteauroux:36000
+37|Indre-et-Loire|CVL|Tours:37000|Joué-lès-Tours:37300
+38|Isère|ARA|Grenoble:38000|Vienne:38200|Échirolles:38130
+39|Jura|BFC|Lons-le-Saunier:39000|Dole:39100
+40|Landes|NAQ|Mont-de-Marsan:40000|Dax:40100
+41|Loir-et-Cher|CVL|Blois:41000
+42|Loire|ARA|Saint-Étienne:42000|Roanne:42300
+43|Haute-Loire|ARA|Le Puy-en-Velay:43000
+44|Loire-Atlantique|PDL|Nantes:44000|Saint-Nazaire:44600
+45|Loiret|CVL|Orléans:45000|Montargis:45200
+46|Lot|OCC|Cahors:46000
+47|Lot-et-Garonne|NAQ|Agen:47000
+48|Lozère|OCC|Mende:48000
+49|Maine-et-Loire|PDL|Angers:49000|Cholet:49300
+50|Manche|NOR|Saint-Lô:50000|Cherbourg-en-Cotentin:50100
+51|Marne|GES|Châlons-en-Champagne:51000|Reims:51100
+52|Haute-Marne|GES|Chaumont:52000
+53|Mayenne|PDL|Laval:53000
+54|Meurthe-et-Moselle|GES|Nancy:54000|Vandœuvre-lès-Nancy:54500
+55|Meuse|GES|Bar-le-Duc:55000|Verdun:55100
+56|Morbihan|BRE|Vannes:56000|Lorient:56100
+57|Moselle|GES|Metz:57000|Thionville:57100
+58|Nièvre|BFC|Nevers:58000
+59|Nord|HDF|Lille:59000|Roubaix:59100|Villeneuve-d'Ascq:59650
+60|Oise|HDF|Beauvais:60000|Compiègne:60200
+61|Orne|NOR|Alençon:61000
+62|Pas-de-Calais|HDF|Arras:62000|Calais:62100
+63|Puy-de-Dôme|ARA|Clermont-Ferrand:63000|Riom:63200
+64|Pyrénées-Atlantiques|NAQ|Pau:64000|Bayonne:64100
+65|Hautes-Pyrénées|OCC|Tarbes:65000
+66|Pyrénées-Orientales|OCC|Perpignan:66000
+67|Bas-Rhin|GES|Strasbourg:67000|Haguenau:67500
+68|Haut-Rhin|GES|Colmar:68000|Mulhouse:68100
+69|Rhône|ARA|Lyon:69003|Villeurbanne:69100|Vénissieux:69200
+70|Haute-Saône|BFC|Vesoul:70000
+71|Saône-et-Loire|BFC|Mâcon:71000|Chalon-sur-Saône:71100
+72|Sarthe|PDL|Le Mans:72000
+73|Savoie|ARA|Chambéry:73000
+74|Haute-Savoie|ARA|Annecy:74000|Annemasse:74100
+75|Paris|IDF|Paris:75007|Paris:75013|Paris:75015
+76|Seine-Maritime|NOR|Rouen:76000|Le Havre:76600
+77|Seine-et-Marne|IDF|Melun:77000|Lognes:77185|Meaux:77100
+78|Yvelines|IDF|Versailles:78000|Guyancourt:78280
+79|Deux-Sèvres|NAQ|Niort:79000
+80|Somme|HDF|Amiens:80000|Abbeville:80100
+81|Tarn|OCC|Albi:81000|Castres:81100
+82|Tarn-et-Garonne|OCC|Montauban:82000
+83|Var|PAC|Toulon:83000|Hyères:83400
+84|Vaucluse|PAC|Avignon:84000|Carpentras:84200
+85|Vendée|PDL|La Roche-sur-Yon:85000
+86|Vienne|NAQ|Poitiers:86000|Châtellerault:86100
+87|Haute-Vienne|NAQ|Limoges:87000
+88|Vosges|GES|Épinal:88000
+89|Yonne|BFC|Auxerre:89000|Sens:89100
+90|Territoire de Belfort|BFC|Belfort:90000
+91|Essonne|IDF|Évry-Courcouronnes:91000|Massy:91300|Palaiseau:91120
+92|Hauts-de-Seine|IDF|Nanterre:92000|Malakoff:92240|Issy-les-Moulineaux:92130|Montrouge:92120
+93|Seine-Saint-Denis|IDF|Bobigny:93000|Saint-Denis:93200|Montreuil:93100
+94|Val-de-Marne|IDF|Créteil:94000|Saint-Mandé:94160|Ivry-sur-Seine:94200
+95|Val-d'Oise|IDF|Cergy:95000|Argenteuil:95100
+971|Guadeloupe|GUA|Basse-Terre:97100|Les Abymes:97139|Pointe-à-Pitre:97110
+972|Martinique|MTQ|Fort-de-France:97200|Le Lamentin:97232
+973|Guyane|GUY|Cayenne:97300|Kourou:97310
+974|La Réunion|REU|Saint-Denis:97400|Saint-Pierre:97410|Le Port:97420
+976|Mayotte|MAY|Mamoudzou:97600|Dzaoudzi:97615
+"""
+
+#: pep card labels that are not the canonical department names (as observed)
+_CARD_LABELS = {"64": "Pyrénées Atlantiques", "93": "Seine Saint Denis", "2A": "Corse du Sud",
+                "21": "Cote d'Or", "95": "Val d'Oise"}
+
+
+def _parse_departments() -> dict[str, Department]:
+    out: dict[str, Department] = {}
+    for line in _DEPARTMENTS.strip().splitlines():
+        code, name, region, *communes = line.split("|")
+        out[code] = Department(
+            code=code, name=name, card_label=_CARD_LABELS.get(code, name), region=REGIONS[region],
+            communes=tuple(Commune(c.split(":")[0], c.split(":")[1], code) for c in communes),
+        )
+    return out
+
+
+DEPARTMENTS: dict[str, Department] = _parse_departments()
+DEPARTMENT_CODES: tuple[str, ...] = tuple(DEPARTMENTS)
+assert len(DEPARTMENTS) == 101
+
+#: street names for full addresses
+STREETS = ("RUE DE LA RÉPUBLIQUE", "AVENUE DU GÉNÉRAL DE GAULLE", "BOULEVARD DE STALINGRAD",
+           "RUE GARIBALDI", "PLACE DE LA PRÉFECTURE", "RUE NATIONALE", "AVENUE JEAN JAURÈS",
+           "RUE VICTOR HUGO", "QUAI DES ÉTATS-UNIS", "RUE DU CHÂTEAU", "ALLÉE DES TOPAZES",
+           "COURS NAPOLÉON", "RUE PASTEUR", "BOULEVARD GAMBETTA")
+
+
+@dataclass(frozen=True)
+class Employer:
+    """An employer as its sources publish it.
+
+    ``kind`` is the versant; ``ministry`` what a ministry source would state as the parent
+    (None: none stated); ``pep_category`` the collective name pep shows for territorial ones;
+    ``places`` the communes where it recruits; ``acronym`` builds references and slugs.
+    """
+
+    name: str
+    kind: str
+    ministry: str | None
+    acronym: str
+    places: tuple[Commune, ...]
+    pep_category: str | None = None
+    education: bool = False
+
+
+def _c(dept: str, name: str | None = None) -> Commune:
+    d = DEPARTMENTS[dept]
+    if name is None:
+        return d.communes[0]
+    return next(c for c in d.communes if c.name == name)
+
+
+PM = "Services du Premier ministre"
+ECO = "Ministère de l'Économie, des Finances et de la Souveraineté industrielle et numérique"
+INT = "Ministère de l'Intérieur et des Outre-mer"
+EDU = "Ministère de l'Éducation nationale"
+ARM = "Ministère des Armées"
+TE = "Ministère de la Transition écologique et de la Cohésion des territoires"
+SOC = "Ministère du Travail, de la Santé et des Solidarités"
+JUS = "Ministère de la Justice"
+
+STATE_EMPLOYERS: tuple[Employer, ...] = (
+    Employer("Direction interministérielle du numérique (DINUM)", "etat", PM, "DINUM", (_c("75", "Paris"),)),
+    Employer("Agence nationale de la sécurité des systèmes d'information (ANSSI)", "etat", PM, "ANSSI",
+             (_c("75"), _c("35", "Rennes"))),
+    Employer("Direction générale des Finances publiques (DGFiP)", "etat", ECO, "DGFIP",
+             (_c("93", "Montreuil"), _c("33"), _c("59"), _c("31"), _c("44"), _c("67"))),
+    Employer("Institut national de la statistique et des études économiques (INSEE)", "etat", ECO, "INSEE",
+             (_c("92", "Montrouge"), _c("69", "Lyon"), _c("57"), _c("44"))),
+    Employer("Direction générale des douanes et droits indirects (DGDDI)", "etat", ECO, "DGDDI",
+             (_c("93", "Montreuil"), _c("76", "Rouen"), _c("13"))),
+    Employer("Direction du numérique du ministère de l'Intérieur (DNUM)", "etat", INT, "DNUM",
+             (_c("75"), _c("77", "Lognes"))),
+    Employer("Agence nationale des titres sécurisés (ANTS)", "etat", INT, "ANTS", (_c("08"),)),
+    Employer("Direction générale de l'armement (DGA)", "etat", ARM, "DGA", (_c("35", "Bruz"), _c("91", "Palaiseau"))),
+    Employer("Direction interarmées des réseaux d'infrastructure et des systèmes d'information (DIRISI)",
+             "etat", ARM, "DIRISI", (_c("75"), _c("57"), _c("83"))),
+    Employer("Météo-France", "etat", TE, "METEO", (_c("31"),)),
+    Employer("Institut national de l'information géographique et forestière (IGN)", "etat", TE, "IGN",
+             (_c("94", "Saint-Mandé"),)),
+    Employer("Direction du numérique des ministères sociaux (DNUM)", "etat", SOC, "DNUMSOC", (_c("75", "Paris"),)),
+    Employer("Secrétariat général du ministère de la Justice - Service du numérique (SNUM)", "etat", JUS, "SNUM",
+             (_c("75"), _c("44"))),
+    Employer("Cour des comptes", "etat", None, "CCOMPTES", (_c("75"),)),
+    Employer("Commission nationale de l'informatique et des libertés (CNIL)", "etat", None, "CNIL", (_c("75"),)),
+    Employer("Direction du numérique pour l'éducation (DNE)", "etat", EDU, "DNE", (_c("75"),), education=True),
+    Employer("Académie de Montpellier – Direction des systèmes d'information", "etat", EDU, "ACMTP", (_c("34"),),
+             education=True),
+    Employer("Académie de Rennes – Division des systèmes d'information (DSI)", "etat", EDU, "ACRENNES", (_c("35"),),
+             education=True),
+    Employer("Académie d'Aix-Marseille – Direction des systèmes d'information", "etat", EDU, "ACAIX",
+             (_c("13", "Aix-en-Provence"),), education=True),
+    Employer("Académie de Nancy-Metz – Division des systèmes d'information", "etat", EDU, "ACNANCY", (_c("54"),),
+             education=True),
+    Employer("Académie de Lille – Direction des systèmes d'information", "etat", EDU, "ACLILLE", (_c("59"),),
+             education=True),
+    Employer("Rectorat de la région académique Guadeloupe", "etat", EDU, "RECGUA", (_c("971", "Les Abymes"),),
+             education=True),
+    Employer("Rectorat de l'académie de La Réunion", "etat", EDU, "RECREU", (_c("974"),), education=True),
+)
+
+
+def _territorial() -> tuple[Employer, ...]:
+    out: list[Employer] = []
+    for code, dept in DEPARTMENTS.items():
+        main = dept.communes[0]
+        out.append(Employer(f"Ville de {main.name}", "territoriale", None, f"V{code}", (main,), "Communes"))
+        if len(dept.communes) > 1:
+            other = dept.communes[1]
+            out.append(Employer(f"Ville de {other.name}", "territoriale", None, f"W{code}", (other,), "Communes"))
+        if code not in ("75", "971", "972", "973", "974", "976"):
+            article = "de la " if dept.name.startswith(("Haute-", "Loire", "Gironde", "Manche", "Marne", "Meuse",
+                                                        "Moselle", "Nièvre", "Sarthe", "Savoie", "Somme", "Vienne",
+                                                        "Creuse", "Charente", "Corrèze", "Dordogne", "Drôme",
+                                                        "Mayenne", "Vendée", "Seine")) else "de l'" if dept.name[0] in "AEIOUYÉÈ" else "du "
+            out.append(Employer(f"Département {article}{dept.name}", "territoriale", None, f"D{code}", (main,),
+                                "Conseils départementaux"))
+            out.append(Employer(f"Communauté d'agglomération de {main.name}", "territoriale", None, f"CA{code}",
+                                (main,), "Intercommunalités"))
+        out.append(Employer(f"CCAS de {main.name}", "territoriale", None, f"CCAS{code}", (main,),
+                            "Etablissements publics locaux"))
+        out.append(Employer(f"Centre hospitalier de {main.name}", "hospitaliere", None, f"CH{code}", (main,)))
+    for key, region in REGIONS.items():
+        seat = next(d.communes[0] for d in DEPARTMENTS.values() if d.region == region)
+        out.append(Employer(f"Région {region}", "territoriale", None, f"R{key}", (seat,), "Conseils régionaux"))
+    for city, dept in (("Lyon", "69"), ("Nantes", "44"), ("Bordeaux", "33"), ("Rennes", "35"), ("Grenoble", "38")):
+        commune = DEPARTMENTS[dept].communes[0]
+        out.append(Employer(f"Métropole de {city}" if city == "Lyon" else f"{city} Métropole", "territoriale", None,
+                            f"M{dept}", (commune,), "Intercommunalités"))
+    for city, dept in (("Lille", "59"), ("Toulouse", "31"), ("Montpellier", "34"), ("Nancy", "54")):
+        out.append(Employer(f"Centre hospitalier universitaire de {city}", "hospitaliere", None, f"CHU{dept}",
+                            (DEPARTMENTS[dept].communes[0],)))
+    out.append(Employer("Centre hospitalier universitaire de La Réunion", "hospitaliere", None, "CHU974",
+                        (_c("974"),)))
+    out.append(Employer("Assistance publique – Hôpitaux de Paris (AP-HP)", "hospitaliere", None, "APHP",
+                        (_c("75", "Paris"),)))
+    return tuple(out)
+
+
+LOCAL_EMPLOYERS: tuple[Employer, ...] = _territorial()
+TERRITORIAL_EMPLOYERS = tuple(e for e in LOCAL_EMPLOYERS if e.kind == "territoriale")
+HOSPITAL_EMPLOYERS = tuple(e for e in LOCAL_EMPLOYERS if e.kind == "hospitaliere")
+EDUCATION_EMPLOYERS = tuple(e for e in STATE_EMPLOYERS if e.education)
+
+
+@dataclass(frozen=True)
+class JobTitle:
+    """A job title (the catalogue form: no gender marker), its family and pep's official métier."""
+
+    title: str
+    family: str | None         # None: not a digital job
+    metier: str
+    domain: str = "Informatique"      # feed category / api job_family label
+
+
+_TITLES = """
+developpement|Développeur back-end Python|Développeuse / Développeur
+developpement|Développeur full stack Java / Angular|Développeuse / Développeur
+developpement|Développeur web PHP / Symfony|Développeuse / Développeur
+developpement|Développeur front-end React|Développeuse / Développeur
+developpement|Développeur mobile iOS / Android|Développeuse / Développeur
+developpement|Ingénieur logiciel|Développeuse / Développeur
+developpement|Développeur web Drupal|Développeuse / Développeur
+data|Data engineer|Data engineer
+data|Data scientist|Data scientist
+data|Data analyst|Data analyst
+data|Chargé d'études statistiques et data|Data analyst
+data|Administrateur de bases de données|Administratrice / Administrateur de bases de données
+cybersecurite|Responsable de la sécurité des systèmes d'information (RSSI)|Responsable Sécurité des Systèmes d'Information - RSSI
+cybersecurite|Analyste SOC|Analyste en cybersécurité
+cybersecurite|Ingénieur cybersécurité|Expert / Experte en sécurité des systèmes d'information
+cybersecurite|Auditeur sécurité des systèmes d'information|Expert / Experte en sécurité des systèmes d'information
+cybersecurite|Adjoint au RSSI|Responsable Sécurité des Systèmes d'Information - RSSI
+infrastructure|Administrateur systèmes et réseaux|Administratrice / Administrateur d'outils, de systèmes, de réseaux et/ou de télécoms
+infrastructure|Ingénieur systèmes Linux|Administratrice / Administrateur d'outils, de systèmes, de réseaux et/ou de télécoms
+infrastructure|Ingénieur DevOps|Administratrice / Administrateur d'outils, de systèmes, de réseaux et/ou de télécoms
+infrastructure|Ingénieur cloud et conteneurs|Administratrice / Administrateur d'outils, de systèmes, de réseaux et/ou de télécoms
+infrastructure|Ingénieur réseaux et télécommunications|Administratrice / Administrateur d'outils, de systèmes, de réseaux et/ou de télécoms
+infrastructure|Ingénieur de production|Ingénieure / Ingénieur de production
+produit_projet|Chef de projet informatique|Cheffe / Chef de projet maitrise d'œuvre SI
+produit_projet|Chef de projet SI décisionnel|Cheffe / Chef de projet maitrise d'œuvre SI
+produit_projet|Chef de projet applications métiers|Cheffe / Chef de projet maitrise d'œuvre SI
+produit_projet|Product Owner|Product Owner
+produit_projet|Chef de projet maîtrise d'ouvrage|Cheffe / Chef de projet maitrise d'ouvrage SI
+architecture|Architecte technique|Architecte technique
+architecture|Architecte logiciel|Architecte applicatif
+architecture|Urbaniste des systèmes d'information|Urbaniste des systèmes d'information
+architecture|Architecte cloud|Architecte technique
+design|Designer UX/UI|Designer
+design|UX designer|Designer
+design|Designer de services numériques|Designer
+support|Technicien support utilisateurs|Technicienne / Technicien support utilisateurs
+support|Technicien informatique de proximité|Technicienne / Technicien support utilisateurs
+support|Gestionnaire de parc informatique|Technicienne / Technicien support utilisateurs
+support|Technicien de proximité informatique|Technicienne / Technicien support utilisateurs
+autre_numerique|Directeur des systèmes d'information|Directrice / Directeur des systèmes d'information
+autre_numerique|Chargé de mission transformation numérique|Chargée / Chargé de transformation numérique
+autre_numerique|Responsable du pôle numérique|Directrice / Directeur des systèmes d'information
+"""
+
+_NON_DIGITAL = """
+Infirmier / Infirmière en EHPAD|Médico-social|Santé et social
+Professeur contractuel de mathématiques|Enseignement|Enseignement
+Comptable – gestionnaire budgétaire et financier|Finances|Finances
+Jardinier|Espaces verts|Espaces verts
+Agent des espaces verts|Espaces verts|Espaces verts
+Technicien de maintenance des bâtiments|Bâtiment et patrimoine|Patrimoine immobilier
+Accompagnant d'élèves en situation de handicap (AESH)|Éducation|Inclusion scolaire
+Gestionnaire ressources humaines carrière et paie|Ressources humaines|Ressources humaines
+Auxiliaire de puériculture|Petite enfance|Santé et social
+Agent d'entretien des locaux|Entretien|Logistique
+Assistant de gestion administrative|Administration générale|Administration
+Infirmier / Infirmière de l'Éducation nationale|Médico-social|Santé et social
+"""
+
+DIGITAL_TITLES: tuple[JobTitle, ...] = tuple(
+    JobTitle(t, f, m) for f, t, m in (line.split("|") for line in _TITLES.strip().splitlines()))
+NON_DIGITAL_TITLES: tuple[JobTitle, ...] = tuple(
+    JobTitle(t, None, "", domain=d) for t, d, _ in (line.split("|") for line in _NON_DIGITAL.strip().splitlines()))
+API_NON_DIGITAL_LABEL = {t: label for t, _, label in (line.split("|") for line in _NON_DIGITAL.strip().splitlines())}
+
+FAMILIES = ("developpement", "data", "cybersecurite", "infrastructure", "produit_projet", "architecture",
+            "design", "support", "autre_numerique")
+
+#: schema.org occupationalCategory per family (jobposting)
+OCCUPATIONAL = {
+    "developpement": "M1805 - Études et développement informatique",
+    "data": "Data / Intelligence artificielle",
+    "cybersecurite": "M1802 - Expertise et support en systèmes d'information",
+    "infrastructure": "M1801 - Administration de systèmes d'information",
+    "produit_projet": "M1806 - Conseil et maîtrise d'ouvrage en systèmes d'information",
+    "architecture": "M1802 - Expertise et support en systèmes d'information",
+    "design": "Design",
+    "support": "M1810 - Production et exploitation de systèmes d'information",
+    "autre_numerique": "M1803 - Direction des systèmes d'information",
+}
+
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+             "octobre", "novembre", "décembre")
+DAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+#: description paragraphs: missions per family, profile per family
+MISSIONS = {
+    "developpement": "vous concevez et développez des applications web et des API, rédigez les tests automatisés, participez aux revues de code et contribuez à l’industrialisation (intégration continue, conteneurs).",
+    "data": "vous construisez et maintenez les chaînes de traitement de données, documentez les jeux de données et accompagnez les équipes métiers dans la valorisation de leurs données.",
+    "cybersecurite": "vous pilotez l’analyse des risques, suivez les homologations de sécurité, traitez les incidents et sensibilisez les agents aux bonnes pratiques de sécurité numérique.",
+    "infrastructure": "vous administrez les serveurs Linux et Windows, la plateforme de virtualisation et les réseaux, automatisez l’exploitation et participez aux astreintes.",
+    "produit_projet": "vous pilotez les projets du portefeuille applicatif, animez les comités, rédigez les expressions de besoin et suivez les prestataires jusqu’à la mise en service.",
+    "architecture": "vous définissez les architectures techniques cibles, accompagnez les équipes projets dans leurs choix et veillez à la cohérence du système d’information.",
+    "design": "vous menez les entretiens utilisateurs, concevez les parcours et les maquettes, animez les tests d’utilisabilité et veillez à l’accessibilité des services.",
+    "support": "vous assistez les utilisateurs sur site et à distance, installez et renouvelez les postes de travail et suivez les demandes dans l’outil de tickets.",
+    "autre_numerique": "vous pilotez la feuille de route numérique, encadrez les équipes et accompagnez les directions dans leur transformation numérique.",
+    None: "vous assurez au quotidien les missions du poste au sein d’une équipe attentive à la qualité du service rendu aux usagers.",
+}
+PROFILES = {
+    "developpement": "Maîtrise d’un langage back-end (Python, Java ou PHP), de Git et des tests automatisés.",
+    "data": "Maîtrise de SQL et de Python ; connaissance des outils d’orchestration appréciée.",
+    "cybersecurite": "Connaissance des référentiels de sécurité (ISO 27001, RGS) et de la méthode EBIOS RM.",
+    "infrastructure": "Maîtrise de Linux, des réseaux et d’un outil d’automatisation (Ansible, Terraform).",
+    "produit_projet": "Expérience de la conduite de projets informatiques et des méthodes agiles.",
+    "architecture": "Solide expérience des architectures applicatives et des infrastructures cloud.",
+    "design": "Portfolio présentant des projets de conception centrée utilisateur ; connaissance du RGAA.",
+    "support": "BTS ou BUT en informatique ; connaissance des environnements Windows et des réseaux locaux.",
+    "autre_numerique": "Expérience confirmée de l’encadrement et du pilotage de projets numériques.",
+    None: "Sens du service public, rigueur et goût du travail en équipe.",
+}

@@ -1,0 +1,600 @@
+"""Generate realistic offers for the four source kinds, with their ground truth.
+
+The generator first chooses a *job* (a real opening: title, employer, place, category,
+contract, remote, salary, dates), then publishes it on one source kind, sometimes on two
+or three (cross-source duplicates), and sometimes adds a *near miss* (another job that looks
+like it: same title at another employer or place, or a second opening at the same employer).
+Each publication is a :class:`Posting` whose ``truth`` is the catalogue record the source's
+page means (CATALOGUE.md) and whose ``wording`` holds the choices the renderers use to say
+it (date formats, salary phrasing, gender markers...). Pages are rendered on request by
+:mod:`crawlers.replica.render`; nothing heavy happens here, so 50,000 postings take seconds.
+
+    >>> ds = generate(200, seed=1)
+    >>> ds.postings[0].truth["title"]          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from crawlers.replica import data as D
+
+PARIS = ZoneInfo("Europe/Paris")
+KINDS = ("pep", "jobposting", "feed", "api")
+KIND_WEIGHTS = {"pep": 4, "jobposting": 2, "feed": 2, "api": 2}
+NON_DIGITAL_SHARE = 0.30
+QUIRK_SHARE = 0.02
+
+TRUTH_FIELDS = ("title", "employer", "ministry", "public_service", "category", "contract", "city",
+                "department_code", "region", "remote", "salary_min", "salary_max", "published_at",
+                "deadline", "job_family", "is_digital", "status")
+
+
+@dataclass
+class Job:
+    """One real opening, before any source publishes it."""
+
+    key: str
+    title: D.JobTitle
+    employer: D.Employer
+    commune: D.Commune
+    category: str | None
+    contract: str
+    remote: str | None
+    salary: tuple[int, int] | None     # gross annual, multiples of 1200
+    published: date
+    deadline: date | None
+    street: str
+
+
+@dataclass
+class Posting:
+    """One publication of a job on one source kind (what a spider should extract)."""
+
+    source_kind: str
+    reference: str
+    offer_key: str
+    truth: dict[str, Any]
+    wording: dict[str, Any]
+    slug: str
+    api_id: int | None = None
+    quirk: str | None = None          # "gone" (detail 404) or "no_jsonld"
+    revision: int = 0
+    modified: datetime = field(default_factory=lambda: datetime(2026, 1, 1, tzinfo=timezone.utc))
+    description: tuple[str, str] = ("", "")   # (missions html, profile html)
+    job: Job | None = None
+
+    @property
+    def digital(self) -> bool:
+        return bool(self.truth["is_digital"])
+
+    @property
+    def url(self) -> str:
+        """Path of the detail page/document below the kind's base URL."""
+        if self.source_kind == "pep":
+            return f"/offre-emploi/{self.slug}-reference-{self.reference}/"
+        if self.source_kind == "jobposting":
+            return f"/emploi/{self.slug}/"
+        if self.source_kind == "feed":
+            return f"/offres/{self.reference}.html"
+        return f"/api/v1/offers/{self.api_id}"
+
+
+def strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+def slugify(text: str) -> str:
+    """pep-like slug: accents dropped, non-alphanumerics to '-', each kept (so ' - ' gives '---')."""
+    out = []
+    for ch in strip_accents(text).lower():
+        if ch.isascii() and ch.isalnum():
+            out.append(ch)
+        elif ch in " -'/’":
+            out.append("-")
+    return "".join(out).strip("-")
+
+
+def paris_midnight_utc(day: date, minutes: int = 30) -> datetime:
+    """A UTC instant late in the evening before ``day`` that is ``day`` in Paris."""
+    local = datetime.combine(day, time(0, minutes), tzinfo=PARIS)
+    return local.astimezone(timezone.utc)
+
+
+# ---------------------------------------------------------------- wordings of titles
+GENDER_MARKERS = ("(H/F)", "(F/H)", "F/H", "(h/f)", "- H/F", "H-F", "h/f/x", "H/F", "")
+_REWORDINGS = (("Développeur", "Dév."), ("Développeur", "Développeuse / Développeur"), ("Ingénieur", "Ingé"),
+               ("Chef de projet", "Cheffe de projet"), ("Administrateur", "Administratrice / Administrateur"),
+               ("Technicien", "Technicien·ne"))
+
+
+def reword(title: str, rng: random.Random) -> str:
+    """A reworded title for a duplicate copy (abbreviation, feminine form or no accents)."""
+    options = [(a, b) for a, b in _REWORDINGS if a in title]
+    if options and rng.random() < 0.7:
+        a, b = rng.choice(options)
+        return title.replace(a, b, 1)
+    stripped = strip_accents(title)
+    return stripped if stripped != title else title.lower().capitalize()
+
+
+class Dataset:
+    """The generated postings, their ground truth, and mutations for tests."""
+
+    def __init__(self, postings: Iterable[Posting], *, seed: int, today: date, kinds: tuple[str, ...],
+                 near_misses: set[frozenset[tuple[str, str]]]) -> None:
+        self.seed = seed
+        self.today = today
+        self.kinds = kinds
+        self._by_key: dict[tuple[str, str], Posting] = {}
+        self._near = set(near_misses)
+        self._order: dict[str, list[Posting]] | None = None
+        self._rng = random.Random(seed ^ 0x5EED)
+        self._next_api_id = 48000
+        self._counters: dict[str, int] = defaultdict(int)
+        self.version = 0
+        self._apis: dict[int, Posting] | None = None
+        self._slugs: dict[tuple[str, str], Posting] | None = None
+        for p in postings:
+            self._by_key[(p.source_kind, p.reference)] = p
+            if p.api_id:
+                self._next_api_id = max(self._next_api_id, p.api_id + 1)
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def postings(self) -> list[Posting]:
+        return list(self._by_key.values())
+
+    def get(self, kind: str, reference: str) -> Posting | None:
+        return self._by_key.get((kind, reference))
+
+    def by_api_id(self, api_id: int) -> Posting | None:
+        return self._api_index().get(api_id)
+
+    def by_slug(self, kind: str, slug: str) -> Posting | None:
+        return self._slug_index().get((kind, slug))
+
+    def truth_for(self, kind: str, reference: str) -> dict[str, Any]:
+        return dict(self._by_key[(kind, reference)].truth)
+
+    def ordered(self, kind: str) -> list[Posting]:
+        """The postings of a kind in listing order (newest first, as each source sorts)."""
+        if self._order is None:
+            order: dict[str, list[Posting]] = defaultdict(list)
+            for p in self._by_key.values():
+                order[p.source_kind].append(p)
+            for k, items in order.items():
+                if k == "api":
+                    items.sort(key=lambda p: (p.modified, p.api_id or 0), reverse=True)
+                elif k == "feed":
+                    items.sort(key=lambda p: (p.wording["pub_instant"], p.reference), reverse=True)
+                elif k == "jobposting":
+                    items.sort(key=lambda p: (p.modified, p.reference), reverse=True)
+                else:
+                    items.sort(key=lambda p: (p.truth["published_at"], p.reference), reverse=True)
+            self._order = dict(order)
+            self._apis = None
+            self._slugs = None
+        return self._order.get(kind, [])
+
+    def _api_index(self) -> dict[int, Posting]:
+        self.ordered("api")
+        if self._apis is None:
+            self._apis = {p.api_id: p for p in self._by_key.values() if p.api_id is not None}
+        return self._apis
+
+    def _slug_index(self) -> dict[tuple[str, str], Posting]:
+        self.ordered("pep")
+        if self._slugs is None:
+            self._slugs = {}
+            for p in self._by_key.values():
+                if p.source_kind == "pep":
+                    self._slugs[("pep", f"{p.slug}-reference-{p.reference}")] = p
+                elif p.source_kind == "jobposting":
+                    self._slugs[("jobposting", p.slug)] = p
+        return self._slugs
+
+    def duplicate_pairs(self) -> set[frozenset[tuple[str, str]]]:
+        """Pairs of postings (kind, reference) that are the same real job."""
+        groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for p in self._by_key.values():
+            groups[p.offer_key].append((p.source_kind, p.reference))
+        pairs: set[frozenset[tuple[str, str]]] = set()
+        for members in groups.values():
+            for i, a in enumerate(members):
+                for b in members[i + 1:]:
+                    pairs.add(frozenset((a, b)))
+        return pairs
+
+    def near_miss_pairs(self) -> set[frozenset[tuple[str, str]]]:
+        """Pairs of postings that look alike but are different jobs (must stay separate)."""
+        return {pair for pair in self._near if all(k in self._by_key for k in pair)}
+
+    def expected(self, *, gone: bool = False, no_jsonld: bool = False) -> dict[tuple[str, str], dict[str, Any]]:
+        """Truth of every posting a correct crawl yields, given the server's quirk switches."""
+        out = {}
+        for key, p in self._by_key.items():
+            if gone and p.quirk == "gone":
+                continue
+            if no_jsonld and p.quirk == "no_jsonld":
+                continue
+            out[key] = dict(p.truth)
+        return out
+
+    def write_truth(self, path: str | Path) -> None:
+        """Write the ground truth as JSON: postings (with offer_key, url, quirk) and the pairs."""
+        doc = {
+            "seed": self.seed, "today": self.today.isoformat(),
+            "postings": [{"kind": p.source_kind, "reference": p.reference, "url": p.url, "offer_key": p.offer_key,
+                          "quirk": p.quirk, "api_id": p.api_id, **p.truth} for p in self._by_key.values()],
+            "duplicate_pairs": sorted(sorted(list(map(list, pair))) for pair in self.duplicate_pairs()),
+            "near_miss_pairs": sorted(sorted(list(map(list, pair))) for pair in self.near_miss_pairs()),
+        }
+        Path(path).write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    # ------------------------------------------------------------------ mutations
+    def _touch(self, p: Posting) -> None:
+        p.revision += 1
+        p.modified = max(p.modified, datetime.combine(self.today, time(8), tzinfo=PARIS)) + timedelta(minutes=7 * p.revision)
+        if p.source_kind == "feed":
+            p.wording["pub_instant"] = p.modified
+        self._order = None
+        self.version += 1
+
+    def remove(self, kind: str, reference: str) -> Posting:
+        """Take a posting off its source (listing and detail)."""
+        p = self._by_key.pop((kind, reference))
+        self._order = None
+        self.version += 1
+        return p
+
+    def update(self, kind: str, reference: str, **truth_changes: Any) -> Posting:
+        """Change truth fields of a posting; pages re-render from the new truth and the listing
+        fields move (pep card, sitemap lastmod, api updated_at, feed pubDate)."""
+        p = self._by_key[(kind, reference)]
+        unknown = set(truth_changes) - set(TRUTH_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown truth fields: {sorted(unknown)}")
+        for name in ("salary_min", "salary_max"):
+            if name in truth_changes:
+                p.wording["salary_style"] = _default_salary_style(kind, truth_changes)
+        p.truth.update(truth_changes)
+        if "deadline" in truth_changes or "is_digital" in truth_changes:
+            p.truth["status"] = _status(p.truth, self.today)
+        self._touch(p)
+        return p
+
+    def add(self, kind: str, *, digital: bool = True, **truth_overrides: Any) -> Posting:
+        """Publish a new job on ``kind`` (a fresh reference); returns the posting."""
+        gen = _Generator(self._rng, self.today, self.kinds, start=10_000 + len(self._by_key) + self.version)
+        job = gen.new_job(kind, digital=digital)
+        p = gen.publish(job, kind, gen.title_for(job, kind, 0))
+        if kind == "api":
+            p.api_id = self._next_api_id
+            self._next_api_id += 1
+        if truth_overrides:
+            p.truth.update(truth_overrides)
+            p.truth["status"] = _status(p.truth, self.today)
+        p.quirk = None
+        self._by_key[(kind, p.reference)] = p
+        self._touch(p)
+        return p
+
+
+def _default_salary_style(kind: str, truth: dict[str, Any]) -> str:
+    return {"pep": "contract_only", "jobposting": "year", "feed": "annual", "api": "annual"}[kind]
+
+
+def _status(truth: dict[str, Any], today: date) -> str | None:
+    if not truth.get("is_digital"):
+        return None
+    deadline = truth.get("deadline")
+    if deadline and date.fromisoformat(deadline) < today:
+        return "expired"
+    return "active"
+
+
+# ------------------------------------------------------------------------ the generator
+_PEP_CATEGORY = {"A": "Catégorie A (cadre)", "A+": "Catégorie A+", "B": "Catégorie B (profession intermédiaire)",
+                 "C": "Catégorie C (employé et ouvrier)"}
+_BASE_SALARY = {"A+": (4600, 5800), "A": (3100, 4200), "B": (2250, 2700), "C": (1850, 2050)}
+
+
+class _Generator:
+    def __init__(self, rng: random.Random, today: date, kinds: tuple[str, ...], start: int = 0) -> None:
+        self.rng = rng
+        self.today = today
+        self.kinds = kinds
+        self.n = start
+        self.api_id = 48000 + start
+
+    # -- jobs
+    def _employer_for(self, kind: str, digital: bool) -> D.Employer:
+        rng = self.rng
+        if kind == "pep":
+            roll = rng.random()
+            if roll < 0.45:
+                return rng.choice(D.STATE_EMPLOYERS)
+            if roll < 0.85:
+                return rng.choice(D.TERRITORIAL_EMPLOYERS)
+            return rng.choice(D.HOSPITAL_EMPLOYERS)
+        if kind == "jobposting":
+            return rng.choice(D.STATE_EMPLOYERS)
+        if kind == "feed":
+            return rng.choice(D.TERRITORIAL_EMPLOYERS)
+        return rng.choice(D.EDUCATION_EMPLOYERS)
+
+    def new_job(self, kind: str, *, digital: bool = True, like: Job | None = None,
+                employer: D.Employer | None = None) -> Job:
+        rng = self.rng
+        self.n += 1
+        title = like.title if like else rng.choice(D.DIGITAL_TITLES if digital else D.NON_DIGITAL_TITLES)
+        employer = employer or self._employer_for(kind, digital)
+        commune = rng.choice(employer.places)
+        category = rng.choices(("A", "A+", "B", "C"), (6, 1, 3, 1))[0]
+        if title.family == "support":
+            category = rng.choice(("B", "C", "B"))
+        lo_m, hi_m = _BASE_SALARY[category]
+        lo = (lo_m + rng.randrange(0, 6) * 100) * 12
+        salary = (lo, lo + rng.randrange(4, 14) * 1200) if rng.random() < 0.75 else None
+        published = self.today - timedelta(days=int(rng.triangular(0, 160, 5)))
+        roll = rng.random()
+        if roll < 0.08:
+            deadline = self.today - timedelta(days=rng.randrange(1, 60))
+        elif roll < 0.85:
+            deadline = published + timedelta(days=rng.randrange(21, 120))
+            if deadline < self.today:
+                deadline = self.today + timedelta(days=rng.randrange(1, 60))
+        else:
+            deadline = None
+        remote = rng.choices(("partiel", "aucun", "total", None), (5, 2, 0.4, 2))[0]
+        contract = rng.choices(("titulaire_ou_contractuel", "titulaire", "contractuel"), (5, 2, 3))[0]
+        street = f"{rng.randrange(1, 200)} {rng.choice(D.STREETS)}"
+        return Job(f"job-{self.n:06d}", title, employer, commune, category, contract, remote, salary,
+                   published, deadline, street)
+
+    def near_miss(self, job: Job, kind: str) -> Job:
+        """A different job that looks like ``job``."""
+        rng = self.rng
+        if len(job.employer.places) > 1 and rng.random() < 0.5:
+            other = self.new_job(kind, like=job, employer=job.employer)
+            other.commune = next(c for c in job.employer.places if c != job.commune)
+            return other
+        if kind in ("pep", "feed") and rng.random() < 0.4:  # sources that always state the category
+            other = self.new_job(kind, like=job, employer=job.employer)
+            other.commune = job.commune
+            other.category = next(c for c in ("A", "B", "C") if c != job.category and c != {"A+": "A"}.get(job.category))
+            return other
+        other = self.new_job(kind, like=job)
+        while other.employer == job.employer:
+            other.employer = self._employer_for(kind, True)
+            other.commune = rng.choice(other.employer.places)
+        return other
+
+    # -- references
+    def reference(self, kind: str, job: Job) -> str:
+        n = self.n * 7 + self.rng.randrange(7)
+        if kind == "pep":
+            if job.employer.kind == "territoriale":
+                code = job.commune.department_code.zfill(3)
+                return f"O{code}26{job.published.month:02d}{job.published.day:02d}{n % 1_000_000:06d}"
+            if job.employer.ministry == D.ARM:
+                return f"DEF_15-{60_000_000 + n:08d}"[:15]
+            return f"2026-{2_400_000 + n}"
+        if kind == "jobposting":
+            return f"{job.employer.acronym}-2026-{n % 100_000:05d}"
+        if kind == "feed":
+            return f"ETA-2026-{n:06d}"
+        return f"MEN-2026-{n:06d}"
+
+    def title_for(self, job: Job, kind: str, copy: int) -> str:
+        title = job.title.title
+        if copy > 0:
+            title = reword(title, self.rng)
+        if self.rng.random() < 0.04:
+            title = title.upper()
+        return title
+
+    # -- publication
+    def publish(self, job: Job, kind: str, title: str, *, shift_days: int = 0) -> Posting:
+        rng = self.rng
+        ref = self.reference(kind, job)
+        published = job.published + timedelta(days=shift_days)
+        digital = job.title.family is not None
+        w: dict[str, Any] = {"marker": rng.choice(GENDER_MARKERS), "nbsp": rng.random() < 0.15,
+                             "ref_suffix": kind in ("jobposting", "feed") and rng.random() < 0.08,
+                             "inject": rng.random() < 0.04, "management": rng.random() < 0.2,
+                             "experience": rng.choice(("Débutant", "Confirmé", "Expert"))}
+        emp = job.employer
+        t: dict[str, Any] = {f: None for f in TRUTH_FIELDS}
+        t.update(title=title, employer=emp.name, job_family=job.title.family, is_digital=digital,
+                 published_at=published.isoformat(), deadline=job.deadline.isoformat() if job.deadline else None,
+                 city=job.commune.name, department_code=job.commune.department_code,
+                 region=D.DEPARTMENTS[job.commune.department_code].region)
+        lo_hi = job.salary
+        if kind == "pep":
+            if emp.pep_category:
+                suffix = emp.name.upper() if rng.random() < 0.5 else emp.name
+                w["suffix"] = suffix
+                t["employer"] = suffix
+            t["public_service"] = emp.kind
+            t["category"] = job.category
+            t["contract"] = job.contract
+            w["place"] = rng.choices(("address", "town", "cedex", "none"), (5, 3, 1, 1))[0]
+            if w["place"] == "none":
+                t["city"] = None
+            w["remote"] = rng.choices(("cell", "absent"), (8, 2))[0]
+            t["remote"] = None if w["remote"] == "absent" or job.remote is None else (
+                "aucun" if job.remote == "aucun" else "partiel")
+            if t["remote"] is None:
+                w["remote"] = "absent"
+            style = rng.choices(("none", "two", "contract_only", "monthly", "grille", "absent"), (4, 2, 2, 1, 1, 1))[0]
+            if lo_hi is None:
+                style = rng.choice(("none", "absent"))
+            w["salary_style"] = style
+            if style in ("two", "contract_only", "monthly", "grille"):
+                t["salary_min"], t["salary_max"] = lo_hi
+            w["show_deadline"] = job.deadline is not None and rng.random() < 0.8
+            if not w["show_deadline"]:
+                t["deadline"] = None
+            w["has_callouts"] = rng.random() < 0.7
+        elif kind == "jobposting":
+            t["ministry"] = emp.ministry
+            t["public_service"] = "etat" if emp.ministry else None
+            options = {"titulaire_ou_contractuel": ("Fonctionnaire ou contractuel", "Titulaire ou contractuel", "FULL_TIME"),
+                       "titulaire": ("Fonctionnaire", "Titulaire", "FULL_TIME"),
+                       "contractuel": ("CONTRACTOR", "TEMPORARY", "CDD de 3 ans", "FULL_TIME+TEMPORARY", "Contractuel")}
+            w["employment"] = rng.choice(options[job.contract])
+            t["contract"] = None if w["employment"] == "FULL_TIME" else job.contract
+            w["telecommute"] = job.remote == "total"
+            t["remote"] = "total" if w["telecommute"] else None
+            w["salary_style"] = rng.choice(("year", "month", "absent")) if lo_hi else "absent"
+            if w["salary_style"] != "absent":
+                t["salary_min"], t["salary_max"] = lo_hi
+            w["shape"] = rng.choice(("graph", "two_scripts", "bom", "escaped", "places", "plain"))
+            w["date_style"] = rng.choice(("date", "offset", "z_late"))
+            w["valid_style"] = rng.choice(("date", "offset"))
+        elif kind == "feed":
+            cat = job.category if job.category != "A+" else "A"
+            t["category"] = cat
+            w["category"] = rng.choice((cat, f"Catégorie {cat}", "A (ingénieur territorial)" if cat == "A" else cat))
+            labels = {"titulaire_ou_contractuel": ("Titulaire ou contractuel", "Emploi ouvert aux titulaires et aux contractuels"),
+                      "titulaire": ("Titulaire", "Emploi ouvert uniquement aux titulaires"),
+                      "contractuel": ("Contractuel", "CDD de 3 ans", "Emploi ouvert uniquement aux contractuels")}
+            w["contract"] = rng.choice(labels[job.contract])
+            t["contract"] = job.contract
+            remote_words = {"partiel": ("Oui, 2 jours par semaine", "Télétravail partiel possible",
+                                        "Télétravail possible (2 jours par semaine)", "Oui"),
+                            "aucun": ("Non",), "total": ("100 % télétravail",), None: (None,)}
+            w["remote"] = rng.choice(remote_words[job.remote])
+            t["remote"] = job.remote
+            style = rng.choice(("monthly", "annual", "monthly_plain", "none", "grille")) if lo_hi else rng.choice(("none", "grille"))
+            w["salary_style"] = style
+            if style in ("monthly", "annual", "monthly_plain"):
+                t["salary_min"], t["salary_max"] = lo_hi
+            w["place"] = rng.choice(("paren", "dash", "postcode", "street"))
+            w["deadline_style"] = rng.choice(("slash", "dash", "long", "weekday"))
+            w["employer_dd"] = rng.random() < 0.7
+            hour = rng.randrange(7, 24)
+            if rng.random() < 0.15:
+                instant = paris_midnight_utc(published, rng.randrange(0, 50))
+                w["pub_gmt"] = True
+            else:
+                instant = datetime.combine(published, time(hour if hour < 23 else 18, rng.randrange(60)), tzinfo=PARIS)
+                w["pub_gmt"] = False
+            w["pub_instant"] = instant
+            if not digital:
+                t["contract"] = job.contract
+        else:  # api
+            w["ministry"] = emp.ministry if rng.random() < 0.95 else None
+            t["ministry"] = w["ministry"]
+            t["public_service"] = "etat" if w["ministry"] else None
+            w["category"] = rng.choice((job.category, f"Catégorie {job.category}", None, job.category))
+            t["category"] = job.category if w["category"] else None
+            labels = {"titulaire_ou_contractuel": ("Titulaire ou contractuel", "Fonctionnaire ou contractuel"),
+                      "titulaire": ("Fonctionnaire", "Titulaire"),
+                      "contractuel": ("Contractuel", "CDD de 3 ans")}
+            w["contract"] = rng.choice(labels[job.contract])
+            t["contract"] = job.contract
+            remote_words = {"partiel": ("Télétravail partiel possible", "Télétravail possible (2 jours par semaine)", "Oui"),
+                            "aucun": ("Non",), "total": ("100 % télétravail",), None: (None,)}
+            w["remote"] = rng.choice(remote_words[job.remote])
+            t["remote"] = job.remote
+            w["salary_style"] = rng.choice(("annual", "monthly")) if lo_hi else "absent"
+            if lo_hi:
+                t["salary_min"], t["salary_max"] = lo_hi
+            w["date_style"] = rng.choice(("offset", "z_late", "offset"))
+            w["job_family_label"] = ("Sécurité des systèmes d'information" if job.title.family == "cybersecurite"
+                                     else "Systèmes d'information") if digital else D.API_NON_DIGITAL_LABEL[job.title.title]
+        if not digital:
+            t["job_family"] = None
+        t["status"] = _status(t, self.today)
+        modified = datetime.combine(published, time(9), tzinfo=PARIS) + timedelta(hours=rng.randrange(0, 72))
+        slug_base = title if kind == "pep" else f"{title} {emp.acronym}"
+        slug = slugify(f"{title} {w['marker']}" + (f" - {w['suffix']}" if "suffix" in w else "")) if kind == "pep" \
+            else slugify(slug_base)
+        p = Posting(kind, ref, job.key, t, w, slug, modified=modified, job=job,
+                    description=(D.MISSIONS[job.title.family], D.PROFILES[job.title.family]))
+        if kind == "jobposting":
+            p.slug = f"{slug}-{ref.lower()}"
+        if kind == "api":
+            p.api_id = self.api_id
+            self.api_id += 1
+        if rng.random() < QUIRK_SHARE and kind in ("pep", "api"):
+            p.quirk = "gone"
+        elif rng.random() < QUIRK_SHARE and kind == "jobposting":
+            p.quirk = "no_jsonld"
+        return p
+
+
+def _compatible_kinds(employer: D.Employer) -> tuple[str, ...]:
+    if employer.kind == "territoriale":
+        return ("pep", "feed")
+    if employer.kind == "hospitaliere":
+        return ("pep",)
+    if employer.education:
+        return ("pep", "jobposting", "api")
+    return ("pep", "jobposting")
+
+
+def generate(n_offers: int, seed: int = 0, *, kinds: Iterable[str] = KINDS, duplicate_share: float = 0.15,
+             near_miss_share: float = 0.05, today: date = date(2026, 11, 22)) -> Dataset:
+    """Generate ``n_offers`` postings over ``kinds`` (deterministic for a seed).
+
+    ``duplicate_share`` of the digital jobs are published on 2 (sometimes 3) kinds;
+    ``near_miss_share`` of the jobs get a look-alike that is a different job.
+    """
+    kinds = tuple(k for k in KINDS if k in set(kinds))
+    if not kinds:
+        raise ValueError("no known kind given")
+    if n_offers < 0:
+        raise ValueError("n_offers must be >= 0")
+    rng = random.Random(seed)
+    gen = _Generator(rng, today, kinds)
+    weights = [KIND_WEIGHTS[k] for k in kinds]
+    postings: list[Posting] = []
+    near: set[frozenset[tuple[str, str]]] = set()
+    while len(postings) < n_offers:
+        kind = rng.choices(kinds, weights)[0]
+        digital = not (kind in ("feed", "api") and rng.random() < NON_DIGITAL_SHARE)
+        job = gen.new_job(kind, digital=digital)
+        first = gen.publish(job, kind, gen.title_for(job, kind, 0))
+        postings.append(first)
+        remaining = n_offers - len(postings)
+        if digital and remaining > 0 and rng.random() < duplicate_share:
+            others = [k for k in _compatible_kinds(job.employer) if k != kind and k in kinds]
+            rng.shuffle(others)
+            count = 2 if len(others) >= 2 and rng.random() < 0.2 else 1
+            for copy, other_kind in enumerate(others[:min(count, remaining)], start=1):
+                shift = rng.choice((0, 0, 0, 1, -1))
+                dup = gen.publish(job, other_kind, gen.title_for(job, other_kind, copy), shift_days=shift)
+                if other_kind == "jobposting" and first.source_kind == "pep" and rng.random() < 0.5:
+                    dup.wording["pep_ref"] = first.reference
+                dup.quirk = None
+                postings.append(dup)
+            first.quirk = None
+        remaining = n_offers - len(postings)
+        if digital and remaining > 0 and rng.random() < near_miss_share:
+            other_job = gen.near_miss(job, kind)
+            twin = gen.publish(other_job, kind, first.truth["title"] if kind != "pep" or not job.employer.pep_category
+                               else gen.title_for(other_job, kind, 0))
+            twin.quirk = None
+            first.quirk = None
+            postings.append(twin)
+            near.add(frozenset(((first.source_kind, first.reference), (twin.source_kind, twin.reference))))
+    # references are unique per kind: drop the rare collision by renumbering
+    seen: set[tuple[str, str]] = set()
+    for p in postings:
+        while (p.source_kind, p.reference) in seen:
+            p.reference = p.reference[:-1] + str((int(p.reference[-1]) + 1) % 10) if p.reference[-1].isdigit() \
+                else p.reference + "1"
+        seen.add((p.source_kind, p.reference))
+    return Dataset(postings, seed=seed, today=today, kinds=kinds, near_misses=near)

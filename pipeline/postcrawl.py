@@ -1,0 +1,101 @@
+"""After a crawl of a source: dedup/merge, expiry, and the counters of the run.
+
+Called by the crawl child process (``pipeline.runner``) once Scrapy has stopped, with
+the status the crawl earned. The rules (``../shared/CATALOGUE.md``):
+
+- new and changed postings are always deduplicated into offers (whatever the status:
+  what was read is true, it just proves nothing about what was *not* read);
+- postings not seen by the crawl are marked gone **only** after a ``succeeded`` crawl of
+  a source whose listing is complete (``complete_listing``); a failed, interrupted,
+  suspect or skipped crawl expires nothing;
+- postings whose own page answered 404/410 were marked gone during the crawl (any
+  source, even a feed that shows only a window);
+- offers whose postings are all gone, or whose deadline passed, become ``expired``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from crawlers.config import SourceConfig
+from storage.db import session
+from storage.models import Change, Posting
+
+log = logging.getLogger("pipeline.postcrawl")
+
+
+@dataclass
+class PostCrawlResult:
+    postings_gone: int = 0
+    offers_new: int = 0
+    offers_merged: int = 0
+    offers_expired: int = 0
+    dedup: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def counters(self) -> dict[str, int]:
+        """The run-record counters this step fills."""
+        return {"items_expired": self.offers_expired, "offers_new": self.offers_new,
+                "offers_merged": self.offers_merged}
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def after_crawl(engine: Any, source: SourceConfig, *, run_id: int | None, status: str,
+                crawl_started_at: datetime) -> PostCrawlResult:
+    """Run dedup and expiry for ``source`` after its crawl ended with ``status``."""
+    from pipeline.dedup import dedup_pending
+    from storage.offers import expire_by_deadline, refresh_offers
+    from storage.postings import mark_missing_gone
+
+    t0 = time.monotonic()
+    result = PostCrawlResult()
+    with session(engine) as s, s.begin():
+        affected: set[str] = set()
+        if status == "succeeded" and source.complete_listing:
+            before = _gone_count(s, source.name)
+            affected |= mark_missing_gone(s, source.name, run_id=run_id, at=crawl_started_at,
+                                          seen_since=crawl_started_at)
+            result.postings_gone = _gone_count(s, source.name) - before
+        # postings whose page answered 404/410 during this crawl
+        affected |= set(s.scalars(
+            select(Posting.offer_id).where(Posting.source == source.name, Posting.status == "gone",
+                                           Posting.gone_at >= crawl_started_at, Posting.offer_id.is_not(None))
+        ))
+        dedup = dedup_pending(s, run_id=run_id)
+        result.dedup = _as_plain(dedup)
+        result.offers_new = int(getattr(dedup, "offers_created", 0) or 0)
+        result.offers_merged = int(getattr(dedup, "postings_merged", 0) or 0)
+        if affected:
+            refresh_offers(s, sorted(a for a in affected if a), run_id=run_id)
+        expire_by_deadline(s, run_id=run_id)
+        result.offers_expired = int(s.scalar(
+            select(func.count()).select_from(Change).where(
+                Change.entity == "offer", Change.field == "status", Change.new_value == "expired",
+                Change.run_id == run_id)
+        ) or 0) if run_id is not None else 0
+    result.seconds = round(time.monotonic() - t0, 3)
+    log.info("post-crawl of %s (%s): %s", source.name, status, result.as_dict())
+    return result
+
+
+def _gone_count(s: Any, source: str) -> int:
+    return int(s.scalar(select(func.count()).select_from(Posting).where(
+        Posting.source == source, Posting.status == "gone")) or 0)
+
+
+def _as_plain(obj: Any) -> dict[str, Any]:
+    if obj is None:
+        return {}
+    if hasattr(obj, "__dataclass_fields__"):
+        return {k: v for k, v in asdict(obj).items() if isinstance(v, (int, float, str, bool, type(None)))}
+    if isinstance(obj, dict):
+        return obj
+    return {"result": str(obj)}

@@ -1,0 +1,106 @@
+"""Shared fixtures.
+
+- ``shared_dir``: ``../shared`` (the contracts and sample pages). Missing → skip, except
+  under CI (``CI`` set) where it fails.
+- ``pg_url``: ``CATALOGUE_TEST_PG_URL``. Unset → skip, except under CI where it fails.
+- ``db_url``: parametrized over a fresh SQLite file and (when available) a fresh
+  PostgreSQL schema, so storage tests run on both targets.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("CATALOGUE_SHARED_DIR", REPO.parent / "shared"))
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (required when CI is set)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not (SHARED / "sources").is_dir():
+        _missing(f"the shared contracts are not at {SHARED}")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def samples_dir(shared_dir: Path) -> Path:
+    return shared_dir / "sources"
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    url = os.environ.get("CATALOGUE_TEST_PG_URL")
+    if not url:
+        _missing("CATALOGUE_TEST_PG_URL is not set")
+    return url
+
+
+def _fresh_pg_database(server_url: str) -> tuple[str, callable]:
+    """Create a throw-away database on the test server; return its URL and a dropper."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"cat_test_{uuid.uuid4().hex[:10]}"
+    base = make_url(server_url)
+    if base.drivername in ("postgresql", "postgres"):
+        base = base.set(drivername="postgresql+psycopg")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture
+def pg_url(pg_server_url: str):
+    """A fresh, empty PostgreSQL database (dropped afterwards)."""
+    url, drop = _fresh_pg_database(pg_server_url)
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'catalogue.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh catalogue database URL: SQLite, then PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalogue.db'}"
+    server = request.getfixturevalue("pg_server_url")
+    url, drop = _fresh_pg_database(server)
+    request.addfinalizer(drop)
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str):
+    """An engine on a fresh, migrated catalogue database (SQLite and PostgreSQL)."""
+    from storage.db import connect
+
+    eng = connect(db_url, auto_upgrade=True)
+    yield eng
+    eng.dispose()

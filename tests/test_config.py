@@ -1,0 +1,65 @@
+"""The sources configuration: shipped file, overrides, and one-line errors on bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawlers.config import ConfigError, join_url, load_config, parse_config
+
+
+def test_shipped_configuration_has_the_four_kinds():
+    cfg = load_config()
+    kinds = sorted(s.kind for s in cfg.sources.values())
+    assert kinds == ["api", "feed", "jobposting", "pep"]
+    pep = cfg.source("pep")
+    assert pep.base_url == "https://choisirleservicepublic.gouv.fr"
+    assert pep.entry_url == "https://choisirleservicepublic.gouv.fr/nos-offres/filtres/domaine/3522/"
+    assert pep.digital_only and pep.complete_listing
+    feed = next(s for s in cfg.sources.values() if s.kind == "feed")
+    assert feed.complete_listing is False  # a feed shows only its latest offers
+
+
+def test_env_var_names_the_file(tmp_path: Path, monkeypatch):
+    f = tmp_path / "s.toml"
+    f.write_text('[sources.culture]\nkind = "jobposting"\nbase_url = "http://127.0.0.1:9/jp/"\n', encoding="utf-8")
+    monkeypatch.setenv("CATALOGUE_CONFIG", str(f))
+    cfg = load_config()
+    src = cfg.source("culture")
+    assert src.entry_url == "http://127.0.0.1:9/jp/sitemap.xml"  # path prefix of the base URL kept
+    assert src.schedule == "0 2 * * *" and src.complete_listing is True
+
+
+@pytest.mark.parametrize("table, message", [
+    ({"kind": "ftp", "base_url": "http://x"}, "kind must be one of"),
+    ({"kind": "pep", "base_url": "not a url"}, "base_url must be an http(s) URL"),
+    ({"kind": "pep", "base_url": "http://x", "concurrency": "lots"}, "[sources.s]"),
+])
+def test_invalid_source_tables_are_one_line_errors(table, message):
+    with pytest.raises(ConfigError) as err:
+        parse_config({"sources": {"s": table}})
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_missing_and_invalid_files(tmp_path: Path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[sources.pep\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
+
+
+def test_unknown_source_lists_the_configured_ones():
+    with pytest.raises(ConfigError, match="configured: .*pep"):
+        load_config().source("nope")
+
+
+@pytest.mark.parametrize("base, path, url", [
+    ("https://a.fr", "/sitemap.xml", "https://a.fr/sitemap.xml"),
+    ("http://127.0.0.1:8000/pep/", "/nos-offres/", "http://127.0.0.1:8000/pep/nos-offres/"),
+    ("http://h/api", "", "http://h/api"),
+])
+def test_join_url_keeps_prefixes(base, path, url):
+    assert join_url(base, path) == url
