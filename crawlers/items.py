@@ -19,7 +19,7 @@ Three kinds of items flow from the spiders to the item pipelines:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 #: the raw record fields a page object fills (see docs/ARCHITECTURE.md)
 RAW_FIELDS = (
@@ -54,6 +54,9 @@ class RawPosting:
     - ``job_labels``: the source's own métier / domain labels, most specific first
       (pep "Métier de référence" then domain, JSON-LD ``occupationalCategory``,
       feed ``category`` domain, API ``job_family``)
+    - ``listing_ref``: the posting's identity in the source's listing, known before the
+      detail page is fetched: pep the reference in the card's URL, feed the item ``guid``,
+      api the summary ``reference``, jobposting the sitemap ``<loc>`` URL as published
     - ``listing_key``: fingerprint of the listing entry this posting came from (card
       text, sitemap ``lastmod``, API ``updated_at``, feed ``pubDate``); a re-crawl skips
       the detail page while it is unchanged
@@ -83,6 +86,7 @@ class RawPosting:
     description_html: str | None = None
     job_labels: list[str] = field(default_factory=list)
     experience: str | None = None
+    listing_ref: str | None = None
     listing_key: str | None = None
     fetched_at: str | None = None
     detail_fetched: bool = True
@@ -99,6 +103,7 @@ class SeenPosting:
     source: str
     reference: str
     url: str | None = None
+    listing_ref: str | None = None
     listing_key: str | None = None
 
 
@@ -114,9 +119,29 @@ class NotOfferPage:
 
 @dataclass
 class GonePosting:
-    """A posting whose detail page answered 404/410 (skipped, counted, marked gone)."""
+    """A posting whose detail page answered 404/410 (skipped, counted, marked gone).
+
+    ``reference`` is known when the listing gives it (pep, feed, api) or when the
+    posting was stored before (``known``); else None and ``listing_ref`` identifies it.
+    """
 
     source: str
     reference: str | None
     url: str
+    listing_ref: str | None = None
     http_status: int = 404
+
+
+class KnownEntry(TypedDict):
+    """What the runner tells a spider about a listing entry it stored before.
+
+    Spiders receive ``known: dict[str, KnownEntry]`` keyed by ``listing_ref``. When
+    ``full_refresh`` is False and an entry's current ``listing_key`` equals the known one,
+    the spider yields a :class:`SeenPosting` (``offer`` True) or nothing but a
+    ``catalogue/non_offer_skipped`` count (``offer`` False: a page known to carry no offer)
+    instead of requesting the detail page, and counts ``catalogue/detail_skipped``.
+    """
+
+    reference: str | None
+    listing_key: str | None
+    offer: bool

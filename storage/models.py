@@ -104,6 +104,11 @@ class CrawlRun(Base):
 
 class Offer(_RecordMixin, Base):
     __tablename__ = "offers"
+    __table_args__ = (
+        Index("ix_offers_published_at", "published_at"),
+        Index("ix_offers_region", "region"),
+        Index("ix_offers_department_code", "department_code"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     status: Mapped[str] = mapped_column(String(10), default="active", index=True)
@@ -114,6 +119,10 @@ class Offer(_RecordMixin, Base):
     expired_at: Mapped[datetime | None]
     #: why the offer expired: "deadline", "gone" (all postings gone from complete listings)
     expired_reason: Mapped[str | None] = mapped_column(String(20))
+    #: accent- and case-folded "title description" (``normalize.text.fold``), for `export --search`
+    search_text: Mapped[str | None] = mapped_column(Text)
+    #: accent- and case-folded employer, for `export --employer`
+    employer_search: Mapped[str | None] = mapped_column(Text)
 
 
 class Posting(_RecordMixin, Base):
@@ -135,7 +144,13 @@ class Posting(_RecordMixin, Base):
     employer_key: Mapped[str | None] = mapped_column(Text)
     raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: the posting's identity in its source's listing (pep/feed/api: the reference; jobposting: the sitemap URL)
+    listing_ref: Mapped[str | None] = mapped_column(Text)
     listing_key: Mapped[str | None] = mapped_column(Text)
+    #: False when the posting was built from its listing entry alone (e.g. a feed item not digital)
+    detail_fetched: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: net salary figures seen (never in salary_min/max), e.g. {"min": 2500, "max": 2500, "period": "monthly"}
+    salary_net: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     content_hash: Mapped[str | None] = mapped_column(String(64))
     #: active | expired (deadline) | gone (absent from a complete listing, or 404/410)
     status: Mapped[str] = mapped_column(String(10), default="active")

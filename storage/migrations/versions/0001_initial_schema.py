@@ -75,6 +75,8 @@ def upgrade() -> None:
     sa.Column('updated_at', storage.types.UTCDateTime(), nullable=False),
     sa.Column('expired_at', storage.types.UTCDateTime(), nullable=True),
     sa.Column('expired_reason', sa.String(length=20), nullable=True),
+    sa.Column('search_text', sa.Text(), nullable=True),
+    sa.Column('employer_search', sa.Text(), nullable=True),
     sa.Column('title', sa.Text(), nullable=False),
     sa.Column('employer', sa.Text(), nullable=True),
     sa.Column('ministry', sa.Text(), nullable=True),
@@ -96,6 +98,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('offers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_offers_status'), ['status'], unique=False)
+        batch_op.create_index('ix_offers_published_at', ['published_at'], unique=False)
+        batch_op.create_index('ix_offers_region', ['region'], unique=False)
+        batch_op.create_index('ix_offers_department_code', ['department_code'], unique=False)
 
     op.create_table('changes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -125,7 +130,10 @@ def upgrade() -> None:
     sa.Column('employer_key', sa.Text(), nullable=True),
     sa.Column('raw', sa.JSON(), nullable=False),
     sa.Column('warnings', sa.JSON(), nullable=False),
+    sa.Column('listing_ref', sa.Text(), nullable=True),
     sa.Column('listing_key', sa.Text(), nullable=True),
+    sa.Column('detail_fetched', sa.Boolean(), nullable=False),
+    sa.Column('salary_net', sa.JSON(), nullable=True),
     sa.Column('content_hash', sa.String(length=64), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('first_seen_at', storage.types.UTCDateTime(), nullable=False),
@@ -203,6 +211,9 @@ def downgrade() -> None:
 
     op.drop_table('changes')
     with op.batch_alter_table('offers', schema=None) as batch_op:
+        batch_op.drop_index('ix_offers_department_code')
+        batch_op.drop_index('ix_offers_region')
+        batch_op.drop_index('ix_offers_published_at')
         batch_op.drop_index(batch_op.f('ix_offers_status'))
 
     op.drop_table('offers')
