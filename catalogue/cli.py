@@ -7,7 +7,7 @@ Each area registers its commands from ``catalogue/commands/<area>.py`` (a
 from __future__ import annotations
 
 import importlib
-import logging
+import os
 import sys
 
 import typer
@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover - older Typer depends on Click
     import click  # type: ignore[no-redef]
 
 from catalogue.common import CliError
+from pipeline.logs import setup_logging
 
 app = typer.Typer(
     name="catalogue",
@@ -48,8 +49,7 @@ _register_all()
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI; user errors print one line and exit non-zero."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    setup_logging(os.environ.get("CATALOGUE_LOG_LEVEL", "WARNING").upper())
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="catalogue", standalone_mode=False)

@@ -5,7 +5,7 @@ and one-line errors (no traceback for a user mistake).
 from __future__ import annotations
 
 import sys
-from typing import Annotated, NoReturn
+from typing import Annotated, Iterable, NoReturn, Sequence
 
 import typer
 
@@ -67,3 +67,26 @@ def short_error(exc: BaseException) -> str:
 
 def eprint(*args: object) -> None:
     print(*args, file=sys.stderr)
+
+
+def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """A table on stdout: a rich table on a terminal, tab-separated lines otherwise.
+
+    Piped output (``catalogue sources | cut -f2``) keeps every value whole, never
+    truncated to the width of a terminal that is not there.
+    """
+    rows = [["" if v is None else str(v) for v in row] for row in rows]
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title)
+        for col in columns:
+            table.add_column(col, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        Console().print(table)
+        return
+    print("\t".join(columns))
+    for row in rows:
+        print("\t".join(v.replace("\t", " ").replace("\n", " ") for v in row))

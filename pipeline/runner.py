@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import select
 
 from crawlers.config import Config, SourceConfig, load_config
+from pipeline.logs import setup_logging
 from storage.db import connect, session
 from storage.models import CrawlRun
 
@@ -136,6 +137,7 @@ def run_crawl(source_name: str, *, config_path: str | None, db_url: str | None, 
     settings = build_settings(config, source, cache=cache)
     settings.update({
         "ITEM_PIPELINES": ITEM_PIPELINES,
+        "EXTENSIONS": {**settings.get("EXTENSIONS", {}), "pipeline.progress.CrawlProgress": 500},
         "CATALOGUE_DB_URL": engine.url.render_as_string(hide_password=False),
         "CATALOGUE_RUN_ID": run_id,
         "CATALOGUE_SOURCE_NAME": source.name,
@@ -169,7 +171,7 @@ def run_crawl(source_name: str, *, config_path: str | None, db_url: str | None, 
             stats={"scrapy": _jsonable(stats), "timings": timings, "postcrawl": post.as_dict()},
         )
     engine.dispose()
-    log.info("run %s of %s: %s %s", run_id, source.name, status, counters)
+    log.info("run finished", extra={"run_id": run_id, "source": source.name, "status": status, **counters})
     return status
 
 
@@ -194,8 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="fetch every detail page again")
     parser.add_argument("--cache", action="store_true", help="use Scrapy's HTTP cache (development)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    setup_logging()
     try:
         run_crawl(args.source, config_path=args.config, db_url=args.db, run_id=args.run_id,
                   full=args.full, cache=args.cache)

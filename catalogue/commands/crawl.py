@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import func, select
 
-from catalogue.common import ConfigOption, DbOption, fail, get_config, get_db_url, get_engine
+from catalogue.common import ConfigOption, DbOption, fail, get_config, get_db_url, get_engine, print_table
 from storage.db import describe_url, session
 
 #: exit code of `catalogue crawl` per final run status
@@ -22,22 +22,13 @@ OK_STATUSES = {"succeeded", "skipped"}
 
 
 def _print_outcomes(outcomes: list) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="Crawl runs")
-    for col in ("run", "source", "status", "seen", "new", "updated", "skipped pages", "rejected",
-                "not digital", "not found", "expired", "note"):
-        table.add_column(col)
-    for o in outcomes:
-        c = o.counters if hasattr(o, "counters") else {}
-        table.add_row(
-            str(o.run_id), o.source, o.status,
-            *(str(c.get(k, "")) for k in ("items_seen", "items_new", "items_updated", "detail_skipped",
-                                          "items_rejected", "not_digital", "not_found", "items_expired")),
-            (getattr(o, "error_message", None) or "")[:80],
-        )
-    Console(stderr=False).print(table)
+    keys = ("items_seen", "items_new", "items_updated", "detail_skipped", "items_rejected", "not_digital",
+            "not_found", "items_expired")
+    print_table("Crawl runs",
+                ("run", "source", "status", "seen", "new", "updated", "skipped pages", "rejected",
+                 "not digital", "not found", "expired", "note"),
+                [(o.run_id, o.source, o.status, *(o.counters.get(k, "") for k in keys), (o.error_message or "")[:120])
+                 for o in outcomes])
 
 
 def run_crawls(names: list[str], *, config_path: str | None, db_url: str, full: bool, cache: bool,
@@ -97,17 +88,11 @@ def register(app: typer.Typer) -> None:
     @app.command("sources")
     def list_sources(config: ConfigOption = None) -> None:
         """List the configured sources with their kind, base URL and schedule."""
-        from rich.console import Console
-        from rich.table import Table
-
         cfg = get_config(config)
-        table = Table(title=f"Sources ({cfg.path})")
-        for col in ("name", "kind", "base URL", "schedule", "digital only", "complete listing"):
-            table.add_column(col)
-        for s in cfg.sources.values():
-            table.add_row(s.name, s.kind, s.base_url, s.schedule, "yes" if s.digital_only else "no",
-                          "yes" if s.complete_listing else "no")
-        Console().print(table)
+        print_table(f"Sources ({cfg.path})",
+                    ("name", "kind", "base URL", "schedule", "digital only", "complete listing"),
+                    [(s.name, s.kind, s.base_url, s.schedule, "yes" if s.digital_only else "no",
+                      "yes" if s.complete_listing else "no") for s in cfg.sources.values()])
 
     @app.command("demo")
     def demo(

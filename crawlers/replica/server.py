@@ -63,6 +63,8 @@ class ReplicaServer:
         self._lock = threading.Lock()
         self._stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self._api_requests = 0
+        #: when a list, every request path answered (any status) is appended to it (benchmarks)
+        self.record_urls: list[str] | None = None
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -154,6 +156,8 @@ class ReplicaServer:
     # ------------------------------------------------------------------ routing
     def handle(self, raw_path: str) -> tuple[int, str, str, dict[str, str]]:
         """(status, content type, body, extra headers) for a request path."""
+        if self.record_urls is not None:
+            self.record_urls.append(raw_path)
         parts = urlsplit(raw_path)
         path = parts.path
         if path == "/robots.txt":

@@ -1,0 +1,79 @@
+"""Structured logs for every process of the project (CLI, crawl child, scheduler).
+
+One line per event, ``logfmt`` style by default (``ts=… level=… logger=… msg="…" key=value``)
+so that ops can grep and parse them; ``CATALOGUE_LOG_FORMAT=json`` writes JSON lines instead.
+Context goes in ``extra``::
+
+    log.info("run finished", extra={"run_id": 12, "source": "pep", "status": "succeeded"})
+    # ts=2026-11-23T02:14:05Z level=INFO logger=pipeline.runner msg="run finished" run_id=12 source=pep status=succeeded
+
+``CATALOGUE_LOG_LEVEL`` (default INFO) sets the level of the project's loggers; Scrapy's
+own loggers stay at WARNING unless ``CATALOGUE_SCRAPY_LOG_LEVEL`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+
+#: attributes every LogRecord has; anything else came from ``extra``
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+
+
+def _context(record: logging.LogRecord) -> dict[str, object]:
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+
+
+def _quote(value: object) -> str:
+    text = str(value)
+    if text == "" or any(c in text for c in ' "=\n\t'):
+        return json.dumps(text, ensure_ascii=False)
+    return text
+
+
+class LogfmtFormatter(logging.Formatter):
+    """``ts=… level=… logger=… msg="…" key=value …`` (UTC timestamps)."""
+
+    converter = time.gmtime
+
+    def format(self, record: logging.LogRecord) -> str:
+        parts = [f"ts={self.formatTime(record, '%Y-%m-%dT%H:%M:%SZ')}", f"level={record.levelname}",
+                 f"logger={record.name}", f"msg={_quote(record.getMessage())}"]
+        parts += [f"{k}={_quote(v)}" for k, v in _context(record).items()]
+        line = " ".join(parts)
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line."""
+
+    converter = time.gmtime
+
+    def format(self, record: logging.LogRecord) -> str:
+        doc = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%SZ"), "level": record.levelname,
+               "logger": record.name, "msg": record.getMessage(), **_context(record)}
+        if record.exc_info:
+            doc["exc"] = self.formatException(record.exc_info)
+        return json.dumps(doc, ensure_ascii=False, default=str)
+
+
+def setup_logging(level: str | None = None) -> None:
+    """Configure the root logger once per process (stderr, structured)."""
+    handler = logging.StreamHandler(sys.stderr)
+    fmt = os.environ.get("CATALOGUE_LOG_FORMAT", "logfmt").lower()
+    handler.setFormatter(JsonFormatter() if fmt == "json" else LogfmtFormatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level or os.environ.get("CATALOGUE_LOG_LEVEL", "INFO").upper())
+    scrapy_level = os.environ.get("CATALOGUE_SCRAPY_LOG_LEVEL", "WARNING").upper()
+    for name in ("scrapy", "twisted", "py.warnings", "filelock"):
+        logging.getLogger(name).setLevel(scrapy_level)
+    for name in ("alembic", "apscheduler.scheduler", "apscheduler.executors.default"):
+        logging.getLogger(name).setLevel(logging.WARNING)

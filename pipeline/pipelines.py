@@ -1,0 +1,228 @@
+"""Scrapy item pipelines: validate → normalize → store.
+
+The spiders yield raw items (``crawlers.items``); these three components, run in that
+order by the crawl child process (``pipeline.runner``), turn them into catalogue postings:
+
+* :class:`ValidatePipeline` rejects a :class:`~crawlers.items.RawPosting` that lacks what
+  identifies a posting (reference, title): the item is dropped, its URL and reason are
+  logged and kept on the run record, ``catalogue/rejected`` counts it; the crawl goes on.
+* :class:`NormalizePipeline` calls :func:`normalize.record.normalize_posting` and passes on
+  a :class:`NormalizedItem` (raw and normalized side by side). Normalization never raises on
+  bad data; its warnings are counted (``catalogue/warnings``). A posting that is not a
+  digital job is counted (``catalogue/not_digital``) and still stored (the incremental crawl
+  must know it), but never reaches the catalogue.
+* :class:`StorePipeline` writes to the catalogue database in batches
+  (:func:`storage.postings.upsert_postings`), marks known unchanged postings seen, remembers
+  pages without an offer and postings whose page is gone (404/410).
+
+Every component is built the same way, through ``from_crawler``, and reads its settings
+(``CATALOGUE_*``, set by the runner) there. Counters live in the crawler's stats under the
+``catalogue/`` prefix (see docs/ARCHITECTURE.md); the runner copies them to the run record.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawlers.items import GonePosting, NotOfferPage, RawPosting, SeenPosting
+from normalize.record import NormalizedPosting, normalize_posting
+from normalize.text import clean_whitespace
+
+log = logging.getLogger(__name__)
+
+#: the order the runner installs them in
+ITEM_PIPELINES = {
+    "pipeline.pipelines.ValidatePipeline": 100,
+    "pipeline.pipelines.NormalizePipeline": 200,
+    "pipeline.pipelines.StorePipeline": 300,
+}
+
+#: at most this many errors are kept on a run record (the counters keep counting)
+MAX_RUN_ERRORS = 200
+
+
+@dataclass
+class NormalizedItem:
+    """A raw posting and its normalized record, travelling together to storage."""
+
+    raw: RawPosting
+    record: NormalizedPosting
+
+
+def record_error(spider: Any, url: str | None, reason: str) -> None:
+    """Keep ``reason`` for ``url`` on the run record (``spider.catalogue_errors``), capped."""
+    errors = getattr(spider, "catalogue_errors", None)
+    if errors is None:
+        errors = []
+        spider.catalogue_errors = errors
+    if len(errors) < MAX_RUN_ERRORS:
+        errors.append({"url": url, "reason": reason})
+
+
+class _Component:
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "_Component":
+        return cls(crawler)
+
+    def _spider(self) -> Any:
+        return getattr(self.crawler, "spider", None)
+
+
+class ValidatePipeline(_Component):
+    """Drop raw postings without a reference or a title (counted, with URL and reason)."""
+
+    REQUIRED = ("reference", "title")
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        if not isinstance(item, RawPosting):
+            return item
+        missing = [name for name in self.REQUIRED if not clean_whitespace(getattr(item, name))]
+        if missing:
+            reason = f"missing {', '.join(missing)}"
+            self.stats.inc_value("catalogue/rejected")
+            record_error(spider or self._spider(), item.url, reason)
+            log.warning("rejected posting", extra={"url": item.url, "reason": reason})
+            raise DropItem(f"{item.url}: {reason}")
+        return item
+
+
+class NormalizePipeline(_Component):
+    """RawPosting → :class:`NormalizedItem` (see :func:`normalize.record.normalize_posting`)."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        settings = crawler.settings
+        crawl_time = settings.get("CATALOGUE_CRAWL_TIME")
+        self.crawl_time = datetime.fromisoformat(crawl_time) if crawl_time else datetime.now().astimezone()
+        self.digital_only = settings.getbool("CATALOGUE_DIGITAL_ONLY")
+        self.timezone = settings.get("CATALOGUE_TIMEZONE", "Europe/Paris")
+        self.seconds = 0.0
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        if not isinstance(item, RawPosting):
+            return item
+        t0 = time.perf_counter()
+        try:
+            record = normalize_posting(item.to_dict(), crawl_time=self.crawl_time,
+                                       digital_only=self.digital_only, timezone=self.timezone)
+        except Exception as exc:  # noqa: BLE001 - a normalizer bug rejects one posting, not the crawl
+            reason = f"normalization error: {type(exc).__name__}: {exc}"
+            self.stats.inc_value("catalogue/rejected")
+            record_error(spider or self._spider(), item.url, reason)
+            log.exception("could not normalize posting", extra={"url": item.url})
+            raise DropItem(f"{item.url}: {reason}") from None
+        finally:
+            self.seconds += time.perf_counter() - t0
+        if record.warnings:
+            self.stats.inc_value("catalogue/warnings", len(record.warnings))
+            for warning in record.warnings:
+                log.info("normalization warning", extra={"url": item.url, "warning": warning})
+        if not record.is_digital:
+            self.stats.inc_value("catalogue/not_digital")
+        return NormalizedItem(item, record)
+
+    def close_spider(self, spider: Any = None) -> None:
+        self.stats.set_value("catalogue/seconds_normalize", round(self.seconds, 3))
+
+
+class StorePipeline(_Component):
+    """Write postings to the catalogue database, in batches of ``CATALOGUE_BATCH_SIZE``."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        settings = crawler.settings
+        self.db_url = settings.get("CATALOGUE_DB_URL")
+        if not self.db_url:
+            raise NotConfigured("CATALOGUE_DB_URL is not set")
+        self.run_id = settings.getint("CATALOGUE_RUN_ID") or None
+        self.source = settings.get("CATALOGUE_SOURCE_NAME")
+        self.batch_size = settings.getint("CATALOGUE_BATCH_SIZE", 500)
+        self.engine: Any = None
+        self.postings: list[tuple[NormalizedPosting, dict[str, Any]]] = []
+        self.seen: list[str] = []
+        self.seconds = 0.0
+
+    def open_spider(self, spider: Any = None) -> None:
+        from storage.db import connect
+
+        self.engine = connect(self.db_url)
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        if isinstance(item, NormalizedItem):
+            self.stats.inc_value("catalogue/items_seen")
+            self.postings.append((item.record, item.raw.to_dict()))
+            if len(self.postings) >= self.batch_size:
+                self._flush()
+        elif isinstance(item, SeenPosting):
+            self.stats.inc_value("catalogue/items_seen")
+            self.seen.append(item.listing_ref or item.reference)
+            if len(self.seen) >= self.batch_size:
+                self._flush()
+        elif isinstance(item, NotOfferPage):
+            self._write(lambda s: self._non_offer(s, item))
+        elif isinstance(item, GonePosting):
+            self._write(lambda s: self._gone(s, item))
+        return item
+
+    def close_spider(self, spider: Any = None) -> None:
+        try:
+            self._flush()
+        finally:
+            self.stats.set_value("catalogue/seconds_store", round(self.seconds, 3))
+            if self.engine is not None:
+                self.engine.dispose()
+
+    # ------------------------------------------------------------------ writing
+    def _write(self, work: Any) -> Any:
+        from storage.db import session
+
+        t0 = time.perf_counter()
+        try:
+            with session(self.engine) as s, s.begin():
+                return work(s)
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+    def _flush(self) -> None:
+        from storage.postings import mark_seen, upsert_postings
+        from storage.types import utcnow
+
+        postings, self.postings = self.postings, []
+        seen, self.seen = self.seen, []
+        if not postings and not seen:
+            return
+        now = utcnow()
+
+        def work(s: Any) -> None:
+            if postings:
+                result = upsert_postings(s, postings, run_id=self.run_id, seen_at=now)
+                self.stats.inc_value("catalogue/items_new", result.new)
+                self.stats.inc_value("catalogue/items_updated", result.updated)
+                self.stats.inc_value("catalogue/items_unchanged", result.unchanged)
+            if seen:
+                marked = mark_seen(s, self.source, seen, run_id=self.run_id, seen_at=now)
+                self.stats.inc_value("catalogue/items_unchanged", marked)
+
+        self._write(work)
+
+    def _non_offer(self, s: Any, item: NotOfferPage) -> None:
+        from storage.postings import remember_non_offer
+
+        remember_non_offer(s, item.source, item.url, item.listing_key, item.reason)
+
+    def _gone(self, s: Any, item: GonePosting) -> None:
+        from storage.postings import mark_gone
+        from storage.types import utcnow
+
+        mark_gone(s, item.source, reference=item.reference, listing_ref=item.listing_ref,
+                  run_id=self.run_id, at=utcnow())

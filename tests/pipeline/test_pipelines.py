@@ -1,0 +1,117 @@
+"""The item pipelines: validate → normalize → store, on a real (test) crawler and database."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+from sqlalchemy import func, select
+
+from crawlers.items import GonePosting, NotOfferPage, RawPosting, SeenPosting
+from pipeline.pipelines import NormalizedItem, NormalizePipeline, StorePipeline, ValidatePipeline
+
+
+class _Spider:
+    name = "pep"
+
+    def __init__(self) -> None:
+        self.catalogue_errors: list[dict] = []
+
+
+def _crawler(db_url: str, **extra):
+    settings = {"CATALOGUE_DB_URL": db_url, "CATALOGUE_SOURCE_NAME": "pep", "CATALOGUE_RUN_ID": 0,
+                "CATALOGUE_DIGITAL_ONLY": True, "CATALOGUE_CRAWL_TIME": "2026-11-22T02:00:00+01:00",
+                "CATALOGUE_BATCH_SIZE": 2, **extra}
+    crawler = get_crawler(settings_dict=settings)
+    crawler.stats.open_spider(None)
+    return crawler
+
+
+def _raw(ref: str, **kw) -> RawPosting:
+    base = dict(source="pep", kind="pep", reference=ref, url=f"https://example.org/offre-emploi/x-reference-{ref}/",
+                listing_ref=ref, listing_key="k1", title="Développeur back-end Python (H/F)",
+                employer="Direction interministérielle du numérique (DINUM)",
+                public_service="Fonction publique de l'État", category="Catégorie A (cadre)",
+                contract="Emploi ouvert aux titulaires et aux contractuels", location="75007 Paris",
+                department="Paris (75)", region="Île-de-France", remote="Oui",
+                published="18/11/2026", deadline="04/01/2027",
+                description_html="<p>Vos principales activités</p>", job_labels=["Développeuse / Développeur"])
+    base.update(kw)
+    return RawPosting(**base)
+
+
+def test_validate_rejects_missing_reference_or_title_with_url_and_reason(sqlite_url):
+    crawler = _crawler(sqlite_url)
+    spider = _Spider()
+    pipe = ValidatePipeline.from_crawler(crawler)
+    ok = _raw("2026-1")
+    assert pipe.process_item(ok, spider) is ok
+    with pytest.raises(DropItem):
+        pipe.process_item(_raw("2026-2", title="  \u00a0 "), spider)
+    with pytest.raises(DropItem):
+        pipe.process_item(_raw(None, url="https://example.org/broken"), spider)
+    assert crawler.stats.get_value("catalogue/rejected") == 2
+    assert spider.catalogue_errors == [
+        {"url": "https://example.org/offre-emploi/x-reference-2026-2/", "reason": "missing title"},
+        {"url": "https://example.org/broken", "reason": "missing reference"},
+    ]
+    seen = SeenPosting(source="pep", reference="r")
+    assert pipe.process_item(seen, spider) is seen
+
+
+def test_normalize_counts_warnings_and_a_normalizer_bug_rejects_one_item(sqlite_url, monkeypatch):
+    crawler = _crawler(sqlite_url)
+    spider = _Spider()
+    pipe = NormalizePipeline.from_crawler(crawler)
+    out = pipe.process_item(_raw("2026-1", deadline="bientôt"), spider)
+    assert isinstance(out, NormalizedItem)
+    assert out.record.title == "Développeur back-end Python" and out.record.deadline is None
+    assert crawler.stats.get_value("catalogue/warnings") >= 1
+
+    def boom(*a, **k):
+        raise ValueError("bug")
+
+    monkeypatch.setattr("pipeline.pipelines.normalize_posting", boom)
+    with pytest.raises(DropItem):
+        pipe.process_item(_raw("2026-2"), spider)
+    assert crawler.stats.get_value("catalogue/rejected") == 1
+    assert "normalization error" in spider.catalogue_errors[0]["reason"]
+
+
+def test_store_writes_batches_and_counts_new_updated_unchanged(db_url):
+    from storage.db import connect, session
+    from storage.models import Posting
+
+    engine = connect(db_url, auto_upgrade=True)
+    crawler = _crawler(db_url)
+    normalize = NormalizePipeline.from_crawler(crawler)
+    store = StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    for ref in ("2026-1", "2026-2", "2026-3"):
+        store.process_item(normalize.process_item(_raw(ref)))
+    store.process_item(NotOfferPage(source="pep", url="https://example.org/a-propos/", listing_key="x"))
+    store.close_spider()
+    assert crawler.stats.get_value("catalogue/items_new") == 3
+    assert crawler.stats.get_value("catalogue/items_seen") == 3
+
+    crawler2 = _crawler(db_url)
+    normalize2 = NormalizePipeline.from_crawler(crawler2)
+    store2 = StorePipeline.from_crawler(crawler2)
+    store2.open_spider()
+    store2.process_item(normalize2.process_item(_raw("2026-1")))                      # unchanged
+    store2.process_item(normalize2.process_item(_raw("2026-2", deadline="05/01/2027")))  # updated
+    store2.process_item(SeenPosting(source="pep", reference="2026-3", listing_ref="2026-3"))
+    store2.process_item(GonePosting(source="pep", reference="2026-1", url="https://example.org/gone",
+                                    listing_ref="2026-1"))
+    store2.close_spider()
+    stats = crawler2.stats
+    assert stats.get_value("catalogue/items_seen") == 3
+    assert stats.get_value("catalogue/items_updated") == 1
+    assert stats.get_value("catalogue/items_unchanged") == 2
+    with session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Posting)) == 3
+        statuses = dict(s.execute(select(Posting.reference, Posting.status)).all())
+    assert statuses == {"2026-1": "gone", "2026-2": "active", "2026-3": "active"}
+    engine.dispose()
