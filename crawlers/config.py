@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,19 @@ DEFAULT_ENTRY_PATHS = {
 }
 
 DEFAULT_SCHEDULE = "0 2 * * *"
+
+
+def default_schedule(name: str) -> str:
+    """The nightly schedule of a source that names none: a slot between 01:00 and 05:55.
+
+    Derived from the source name (CRC-32, stable across runs and machines) in 5-minute
+    steps, so that sources without a ``schedule`` do not all start at the same minute.
+
+    >>> default_schedule("culture_emplois")
+    '45 3 * * *'
+    """
+    slot = zlib.crc32(name.encode("utf-8")) % 60
+    return f"{slot % 12 * 5} {1 + slot // 12} * * *"
 
 
 class ConfigError(ValueError):
@@ -138,7 +152,7 @@ def _source_from_table(name: str, table: dict[str, Any]) -> SourceConfig:
             name=name,
             kind=kind,
             base_url=base_url.rstrip("/"),
-            schedule=str(table.get("schedule", DEFAULT_SCHEDULE)),
+            schedule=str(table.get("schedule") or default_schedule(name)),
             entry_path=str(table.get(path_key, default_path)),
             digital_only=bool(table.get("digital_only", False)),
             complete_listing=bool(table.get("complete_listing", kind != "feed")),

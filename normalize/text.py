@@ -1,17 +1,78 @@
 """Text helpers shared by every normalizer (pure functions).
 
->>> fold("  Développeur   FRONT-end\u00a0(H/F) ")
-'developpeur front-end (h/f)'
->>> clean_whitespace("Data&nbsp;engineer\\u202f ")   # entities are decoded by the page objects
-'Data&nbsp;engineer'
+Plain text::
+
+    >>> fold("  Développeur   FRONT-end\u00a0(H/F) ")
+    'developpeur front-end (h/f)'
+    >>> clean_whitespace("Data&nbsp;engineer\\u202f ")   # no entity decoding here
+    'Data&nbsp;engineer'
+    >>> clean_text("Data&nbsp;engineer\\u202f ")          # entities decoded, then whitespace
+    'Data engineer'
+
+HTML (an offer's description)::
+
+    >>> sanitize_html('<div>Vos missions<script>x()</script></div><ul><li onclick="x">Python</li></ul>')
+    '<p>Vos missions</p><ul><li>Python</li></ul>'
+    >>> print(html_to_text('<h3>Profil</h3><p>Bac+5</p><ul><li>Python</li><li>SQL</li></ul>'))
+    Profil
+    <BLANKLINE>
+    Bac+5
+    <BLANKLINE>
+    - Python
+    - SQL
+
+How the HTML is handled: the fragment is parsed once with lxml and *prepared* (scripts,
+styles and other non-content elements dropped with their content, layout containers such
+as ``div``/``section`` turned into paragraphs or unwrapped, ``h1`` → ``h2`` and
+``h5``/``h6`` → ``h4``, non-breaking spaces and whitespace runs collapsed, empty paragraphs
+removed). The plain text is read from that tree; the HTML is serialized and handed to
+`nh3 <https://nh3.readthedocs.io>`_ (the Rust ``ammonia`` sanitizer), the security
+boundary, which keeps only the allow-listed tags (:data:`ALLOWED_TAGS`) and ``a[href]``
+with a safe scheme. :func:`sanitize_and_flatten` does both from one parse (what
+:func:`normalize.record.normalize_posting` uses).
 """
 
 from __future__ import annotations
 
+import html as _html
+import logging
 import re
 import unicodedata
 
+import nh3
+from lxml import etree
+from lxml import html as lxml_html
+
+log = logging.getLogger(__name__)
+
 _WS = re.compile(r"\s+")
+#: horizontal whitespace only (newlines are kept by html_to_text's line handling)
+_HSPACE = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+#: characters that are spaces for a reader but not for ``str.split``-style collapsing
+_INVISIBLE = str.maketrans({"\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "", "\u00ad": ""})
+
+#: tags kept in ``description_html`` (everything else is unwrapped, its text kept)
+ALLOWED_TAGS = frozenset({"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "h2", "h3", "h4", "a"})
+ALLOWED_ATTRIBUTES = {"a": {"href"}}
+#: URL schemes a link may use; anything else (``javascript:``, ``data:``) loses its href
+URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+
+#: dropped with their whole content: code, styling, embedded objects, page chrome
+_DROP_WITH_CONTENT = frozenset({
+    "script", "style", "template", "noscript", "iframe", "object", "embed", "svg", "math",
+    "head", "title", "button", "select", "textarea", "input", "canvas", "video", "audio", "img",
+})
+#: layout containers: a paragraph when they hold only inline content, else unwrapped
+_CONTAINERS = frozenset({
+    "div", "section", "article", "header", "footer", "main", "aside", "nav", "blockquote",
+    "dl", "dd", "dt", "figure", "figcaption", "address", "pre", "center", "form", "fieldset",
+    "details", "summary", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption",
+    "body", "html", "hgroup",
+})
+_HEADING_RENAME = {"h1": "h2", "h5": "h4", "h6": "h4"}
+#: block-level tags once a fragment is prepared
+_BLOCKS = frozenset({"p", "h2", "h3", "h4", "ul", "ol", "li"}) | _CONTAINERS
 
 
 def clean_whitespace(text: str | None) -> str | None:
@@ -41,3 +102,235 @@ def fold(text: str | None) -> str:
     text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
     text = text.replace("’", "'").replace("‘", "'")
     return _WS.sub(" ", strip_accents(text).casefold()).strip()
+
+
+def clean_text(value: object) -> str | None:
+    """A text field of the record: HTML entities decoded, whitespace collapsed, ``None`` if empty.
+
+    Every short text of a posting (title, employer, ministry, reference, URL…) goes through
+    this, so ``&nbsp;``, ``&eacute;``, U+00A0/U+202F, tabs and newlines never reach the
+    catalogue. Numbers are turned into text; other objects (lists, dicts) give ``None``.
+
+    >>> clean_text("  Secr&eacute;tariat\\tg\u00e9n\u00e9ral\u202f")
+    'Secrétariat général'
+    >>> clean_text(42), clean_text("   "), clean_text(["a"])
+    ('42', None, None)
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return str(value)
+    if not isinstance(value, str):
+        return None
+    if "&" in value:
+        value = _html.unescape(value)
+    return clean_whitespace(value.translate(_INVISIBLE))
+
+
+# ------------------------------------------------------------------------- HTML
+def _parse_fragment(markup: str) -> etree._Element | None:
+    """Parse an HTML fragment into a ``<div>`` root; ``None`` when lxml cannot read it."""
+    if "<" not in markup and "&lt;" in markup:  # a description escaped once too often
+        markup = _html.unescape(markup)
+    if "<" not in markup:  # plain text: blank lines separate paragraphs, newlines are <br>
+        paragraphs = [p for p in re.split(r"\n\s*\n", markup) if p.strip()]
+        markup = "".join("<p>" + _html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
+    try:
+        return lxml_html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError) as exc:
+        log.debug("unreadable HTML fragment: %s", exc)
+        return None
+
+
+def _space(text: str | None) -> str | None:
+    """Whitespace of one text node: invisible characters removed, runs → one space."""
+    if not text:
+        return text
+    return _WS.sub(" ", text.translate(_INVISIBLE))
+
+
+def _remove(el: etree._Element) -> None:
+    """Remove an element and its content, keeping the text that follows it (its tail)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _wrap_inline_runs(el: etree._Element) -> None:
+    """Put the loose text and inline children of a mixed container into ``<p>`` elements.
+
+    ``<div>Intro<p>a</p>tail <b>x</b></div>`` → ``<div><p>Intro</p><p>a</p><p>tail <b>x</b></p></div>``.
+    """
+    items: list[str | etree._Element] = [el.text] if el.text else []
+    el.text = None
+    for child in list(el):
+        tail, child.tail = child.tail, None
+        el.remove(child)
+        items.append(child)
+        if tail:
+            items.append(tail)
+    current: etree._Element | None = None
+    for item in items:
+        if isinstance(item, str):
+            if current is None:
+                if not item.strip():
+                    continue
+                current = el.makeelement("p", {})
+                el.append(current)
+                current.text = item
+            elif len(current):
+                current[-1].tail = (current[-1].tail or "") + item
+            else:
+                current.text = (current.text or "") + item
+        elif isinstance(item.tag, str) and item.tag in _BLOCKS:
+            current = None
+            el.append(item)
+        else:
+            if current is None:
+                current = el.makeelement("p", {})
+                el.append(current)
+            current.append(item)
+
+
+def _prepare(root: etree._Element) -> etree._Element:
+    """Normalize a parsed fragment in place (see the module docstring) and return it."""
+    for el in reversed(list(root.iter())):
+        if el is root:
+            continue
+        tag = el.tag
+        if not isinstance(tag, str):  # comments, processing instructions
+            _remove(el)
+            continue
+        tag = tag.lower()
+        if tag in _DROP_WITH_CONTENT:
+            _remove(el)
+            continue
+        el.text = _space(el.text)
+        el.tail = _space(el.tail)
+        if tag in _HEADING_RENAME:
+            el.tag = _HEADING_RENAME[tag]
+        elif tag in _CONTAINERS:
+            if any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in el):
+                _wrap_inline_runs(el)
+                el.drop_tag()
+            elif tag in ("td", "th"):
+                el.tail = " " + (el.tail or "")
+                el.drop_tag()
+            else:
+                el.tag = "p"
+                el.attrib.clear()
+    root.text = _space(root.text)
+    _wrap_inline_runs(root)
+    for block in list(root.iter("p", "h2", "h3", "h4", "li", "ul", "ol")):
+        if not "".join(block.itertext()).strip():
+            _remove(block)
+    return root
+
+
+def _inline_text(el: etree._Element, out: list[str]) -> None:
+    """Text of an element and its inline descendants; ``<br>`` becomes a newline and a
+    nested list its own ``- item`` lines."""
+    if el.text:
+        out.append(el.text)
+    for child in el:
+        if child.tag == "br":
+            out.append("\n")
+        elif child.tag in ("ul", "ol"):
+            _list_lines(child, out)
+            if child.tail and child.tail.strip():
+                out.append("\n")
+        else:
+            _inline_text(child, out)
+        if child.tail:
+            out.append(child.tail)
+
+
+def _list_lines(el: etree._Element, out: list[str]) -> None:
+    for item in el:
+        if item.tag == "li":
+            out.append("\n- ")
+        _inline_text(item, out)
+
+
+def _tidy_block(text: str) -> str:
+    lines = [_HSPACE.sub(" ", line).strip() for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
+
+
+def _flatten(root: etree._Element) -> str:
+    blocks: list[str] = []
+    for el in root:
+        parts: list[str] = []
+        if el.tag in ("ul", "ol"):
+            _list_lines(el, parts)
+        elif el.tag == "li":
+            parts.append("- ")
+            _inline_text(el, parts)
+        else:
+            _inline_text(el, parts)
+        block = _tidy_block("".join(parts))
+        if block:
+            blocks.append(block)
+    return _BLANK_LINES.sub("\n\n", "\n\n".join(blocks))
+
+
+def _sanitize_tree(root: etree._Element) -> str:
+    markup = lxml_html.tostring(root, encoding="unicode")
+    return nh3.clean(
+        markup,
+        tags=set(ALLOWED_TAGS),
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        strip_comments=True,
+        link_rel="noopener noreferrer",
+    ).strip()
+
+
+def sanitize_and_flatten(markup: str | None) -> tuple[str | None, str | None]:
+    """``(description_html, description)`` from one parse of an offer's HTML.
+
+    ``None`` or markup without any text gives ``(None, None)``.
+    """
+    if not markup or not isinstance(markup, str):
+        return None, None
+    root = _parse_fragment(markup)
+    if root is None:
+        return None, None
+    _prepare(root)
+    text = _flatten(root)
+    if not text:
+        return None, None
+    return _sanitize_tree(root) or None, text
+
+
+def sanitize_html(markup: str | None) -> str:
+    """HTML safe to render on a downstream site: allow-listed tags only, no script, no event
+    handler, no ``javascript:`` URL; non-breaking spaces and whitespace runs collapsed.
+
+    >>> sanitize_html('<p onmouseover="x()">Voir <a href="javascript:alert(1)">ici</a></p>')
+    '<p>Voir <a rel="noopener noreferrer">ici</a></p>'
+    """
+    return sanitize_and_flatten(markup)[0] or ""
+
+
+def html_to_text(markup: str | None) -> str:
+    """Plain text of an HTML fragment: one blank line between blocks (paragraphs, headings,
+    lists), list items on their own lines as ``- item``, ``<br>`` as a line break.
+
+    >>> html_to_text("<p>Vous&nbsp;:<br>- codez</p><p>Fin</p>")
+    'Vous :\\n- codez\\n\\nFin'
+    """
+    return sanitize_and_flatten(markup)[1] or ""

@@ -27,8 +27,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
+    Unicode,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -131,6 +133,7 @@ class Posting(_RecordMixin, Base):
         UniqueConstraint("source", "reference", name="uq_postings_source_reference"),
         Index("ix_postings_dedup_pending", "dedup_pending"),
         Index("ix_postings_department_code", "department_code"),
+        Index("ix_postings_source_listing_ref", "source", "listing_ref"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -216,3 +219,20 @@ class NonOfferPage(Base):
     listing_key: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SchedulerJob(Base):
+    """APScheduler 3.x's job store (``SQLAlchemyJobStore``, table ``apscheduler_jobs``).
+
+    Declared here, column for column as APScheduler creates it, so that the migrations own
+    the table (a PostgreSQL role without CREATE rights can run the scheduler) and schema
+    comparisons do not see a stranger. Written only through APScheduler (``scheduler.py``).
+    """
+
+    __tablename__ = "apscheduler_jobs"
+
+    id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
+    #: UTC POSIX timestamp of the next run (null: paused)
+    next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
+    #: the pickled job (trigger, function reference, arguments)
+    job_state: Mapped[bytes] = mapped_column(LargeBinary)

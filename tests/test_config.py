@@ -28,7 +28,7 @@ def test_env_var_names_the_file(tmp_path: Path, monkeypatch):
     cfg = load_config()
     src = cfg.source("culture")
     assert src.entry_url == "http://127.0.0.1:9/jp/sitemap.xml"  # path prefix of the base URL kept
-    assert src.schedule == "0 2 * * *" and src.complete_listing is True
+    assert src.schedule == "35 1 * * *" and src.complete_listing is True  # default_schedule("culture")
 
 
 @pytest.mark.parametrize("table, message", [

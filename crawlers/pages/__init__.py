@@ -1,0 +1,197 @@
+"""Page objects: a page's text (and URL) in, the raw fields it publishes out.
+
+One module per source kind (:mod:`~crawlers.pages.pep`, :mod:`~crawlers.pages.jobposting`,
+:mod:`~crawlers.pages.feed`, :mod:`~crawlers.pages.api`), in the spirit of web-poet but as
+plain classes: no Scrapy, no network, so every page object can be tried on a saved file::
+
+    >>> from crawlers.pages.pep import PepOfferPage
+    >>> page = PepOfferPage(open("offer.html").read(), "https://…/offre-emploi/…/")  # doctest: +SKIP
+    >>> page.title, page.employer                                                    # doctest: +SKIP
+    ('Développeur back-end Python (H/F)', 'Direction interministérielle du numérique (DINUM)')
+
+This module holds what they share, the HTML side of "text pulled out of its markup":
+
+* :func:`parse_html` never raises (an empty or broken page gives an empty document);
+* :func:`text_of` returns an element's visible text with entities decoded, whitespace runs
+  (tabs, newlines, ``&nbsp;``, U+202F) collapsed to one space, and the hidden accessibility
+  labels (``span.sr-only`` "Localisation : ", ``aria-hidden`` "Réf.") left out;
+* :func:`label_key` is how labels are compared: accent-, case- and apostrophe-insensitive,
+  without the trailing colon ("Nature de l’emploi :" and "nature de l'emploi" match);
+* :func:`jsonld_objects` reads every JSON-LD script with extruct, tolerating a UTF-8 BOM and
+  stray whitespace, unwrapping ``@graph`` arrays and lists;
+* :func:`fingerprint` hashes listing entries into ``listing_key`` values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+from functools import lru_cache
+from typing import Any, Iterable, Iterator
+
+import lxml.etree
+import lxml.html
+from extruct.jsonld import JsonLdExtractor
+from lxml.cssselect import CSSSelector
+
+from normalize.text import clean_whitespace, fold
+
+log = logging.getLogger(__name__)
+
+#: classes of elements that only screen readers see (labels such as "Employeur : ")
+HIDDEN_CLASSES = frozenset({"sr-only", "fr-sr-only", "visually-hidden", "screen-reader-text"})
+#: elements whose content is never page text
+_SKIP_TAGS = frozenset({"script", "style", "template", "noscript"})
+
+_JSONLD_SCRIPTS = CSSSelector('script[type="application/ld+json"]')
+_JSONLD = JsonLdExtractor()
+#: characters stripped around a JSON-LD script text (BOM, zero-width spaces, whitespace)
+_JSON_JUNK = "\ufeff\u200b \t\r\n"
+
+
+def parse_html(text: str | bytes | None) -> lxml.html.HtmlElement:
+    """Parse a page with lxml; an empty or unparseable page gives an empty ``<html>``.
+
+    ``bytes`` are decoded by lxml from the page's own declaration (UTF-8 by default).
+    """
+    if not text:
+        return lxml.html.Element("html")
+    try:
+        return lxml.html.document_fromstring(text)
+    except ValueError:  # a str carrying an <?xml encoding=…?> declaration
+        raw = text.encode("utf-8") if isinstance(text, str) else text
+        try:
+            return lxml.html.document_fromstring(raw, parser=lxml.html.HTMLParser(encoding="utf-8"))
+        except (lxml.etree.ParserError, ValueError):
+            return lxml.html.Element("html")
+    except lxml.etree.ParserError:
+        return lxml.html.Element("html")
+
+
+def is_hidden(el: lxml.html.HtmlElement) -> bool:
+    """True for screen-reader-only labels and ``aria-hidden`` decorations."""
+    if el.get("aria-hidden") == "true":
+        return True
+    classes = el.get("class")
+    return bool(classes) and not HIDDEN_CLASSES.isdisjoint(classes.split())
+
+
+def _collect(el: Any, out: list[str], skip: frozenset[Any], with_hidden: bool) -> None:
+    if el.text:
+        out.append(el.text)
+    for child in el:
+        tag = child.tag
+        if (isinstance(tag, str) and tag not in _SKIP_TAGS and child not in skip
+                and (with_hidden or not is_hidden(child))):
+            _collect(child, out, skip, with_hidden)
+        if child.tail:
+            out.append(child.tail)
+
+
+def text_of(el: Any, *, skip: Iterable[Any] = (), with_hidden: bool = False) -> str | None:
+    """The text of ``el``, whitespace-collapsed, hidden labels and ``skip`` subtrees left out.
+
+    ``None`` when ``el`` is None or holds no text. Comments, scripts and styles never count.
+    """
+    if el is None:
+        return None
+    out: list[str] = []
+    _collect(el, out, frozenset(skip), with_hidden)
+    return clean_whitespace(" ".join(out))
+
+
+@lru_cache(maxsize=4096)
+def label_key(text: str | None) -> str:
+    """The comparable form of a label: folded, without trailing ``:``/``?`` and spaces.
+
+    >>> label_key("Nature de l’emploi :") == label_key("NATURE DE L'EMPLOI")
+    True
+    """
+    return fold(text).rstrip(" :?.").strip()
+
+
+def first(items: Iterable[Any]) -> Any:
+    """The first item of ``items``, or None."""
+    return next(iter(items), None)
+
+
+def outer_html(el: Any) -> str:
+    """The element's own markup (without the text that follows it)."""
+    return lxml.html.tostring(el, encoding="unicode", with_tail=False)
+
+
+def inner_html(el: Any) -> str:
+    """The markup inside the element (its text and children), without the element itself."""
+    parts = [html.escape(el.text, quote=False)] if el.text else []
+    parts += [lxml.html.tostring(child, encoding="unicode", with_tail=True) for child in el]
+    return "".join(parts).strip()
+
+
+def fingerprint(*parts: object) -> str:
+    """A short stable hash of ``parts`` (a listing entry's ``listing_key``)."""
+    joined = "\x1f".join("" if p is None else str(p) for p in parts)
+    return hashlib.sha1(joined.encode("utf-8")).hexdigest()[:20]
+
+
+def unescape(value: Any) -> Any:
+    """Decode HTML entities in a JSON string value ("proximit&eacute;" → "proximité")."""
+    return html.unescape(value) if isinstance(value, str) and "&" in value else value
+
+
+def clean_text(value: Any) -> str | None:
+    """A JSON scalar as page text: entities decoded, whitespace collapsed, None when empty."""
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    return clean_whitespace(unescape(str(value)))
+
+
+def _flatten(data: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _flatten(item)
+    elif isinstance(data, dict):
+        yield data
+        graph = data.get("@graph")
+        if graph is not None:
+            yield from _flatten(graph)
+
+
+def jsonld_objects(doc: Any) -> tuple[list[dict[str, Any]], int]:
+    """Every JSON-LD object of the page (``@graph`` members included) and the count of scripts
+    that could not be read.
+
+    Each ``<script type="application/ld+json">`` is read on its own with extruct, after
+    stripping a UTF-8 BOM and stray whitespace, so one broken script does not hide the others.
+    """
+    objects: list[dict[str, Any]] = []
+    invalid = 0
+    for script in _JSONLD_SCRIPTS(doc):
+        raw = script.text or ""
+        cleaned = raw.strip(_JSON_JUNK)
+        if not cleaned:
+            continue
+        if cleaned != raw:
+            script.text = cleaned
+        try:
+            items = _JSONLD.extract_items(script)
+        except (ValueError, TypeError) as exc:
+            invalid += 1
+            log.debug("unreadable JSON-LD script: %s", exc)
+            continue
+        objects.extend(_flatten(items))
+    return objects, invalid
+
+
+def has_type(obj: dict[str, Any], name: str) -> bool:
+    """True when the JSON-LD object's ``@type`` is ``name`` (or a list holding it)."""
+    kind = obj.get("@type")
+    if isinstance(kind, list):
+        return any(_type_name(k) == name for k in kind)
+    return _type_name(kind) == name
+
+
+def _type_name(kind: Any) -> str | None:
+    if not isinstance(kind, str):
+        return None
+    return kind.rsplit("/", 1)[-1].rsplit(":", 1)[-1]

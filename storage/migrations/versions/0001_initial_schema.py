@@ -17,6 +17,15 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('apscheduler_jobs',
+    sa.Column('id', sa.Unicode(length=191), nullable=False),
+    sa.Column('next_run_time', sa.Float(precision=25), nullable=True),
+    sa.Column('job_state', sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('apscheduler_jobs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_apscheduler_jobs_next_run_time'), ['next_run_time'], unique=False)
+
     op.create_table('crawl_locks',
     sa.Column('source', sa.String(length=100), nullable=False),
     sa.Column('holder', sa.String(length=200), nullable=False),
@@ -167,6 +176,7 @@ def upgrade() -> None:
     with op.batch_alter_table('postings', schema=None) as batch_op:
         batch_op.create_index('ix_postings_dedup_pending', ['dedup_pending'], unique=False)
         batch_op.create_index('ix_postings_department_code', ['department_code'], unique=False)
+        batch_op.create_index('ix_postings_source_listing_ref', ['source', 'listing_ref'], unique=False)
         batch_op.create_index(batch_op.f('ix_postings_offer_id'), ['offer_id'], unique=False)
 
     op.create_table('offer_merges',
@@ -201,6 +211,7 @@ def downgrade() -> None:
     op.drop_table('offer_merges')
     with op.batch_alter_table('postings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_postings_offer_id'))
+        batch_op.drop_index('ix_postings_source_listing_ref')
         batch_op.drop_index('ix_postings_department_code')
         batch_op.drop_index('ix_postings_dedup_pending')
 
@@ -223,3 +234,7 @@ def downgrade() -> None:
 
     op.drop_table('crawl_runs')
     op.drop_table('crawl_locks')
+    with op.batch_alter_table('apscheduler_jobs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_apscheduler_jobs_next_run_time'))
+
+    op.drop_table('apscheduler_jobs')

@@ -1,0 +1,228 @@
+"""Benchmark: dedup and merge of N postings against the replica generator's ground truth.
+
+    python -m bench.dedup --postings 10000
+    python -m bench.dedup --postings 10000 --postings 100000 --check-linear
+    python -m bench.dedup --postings 10000 --diagnose 10      # show missed / wrong merges
+
+For each N, in a fresh process (so that the peak memory is the run's own):
+
+1. generates N postings over the four source kinds (``crawlers.replica.generator``: planted
+   cross-source duplicates with reworded titles, dropped accents, one-day date shifts, and
+   near misses that are other jobs);
+2. builds the dedup records the pipeline would have stored for the digital ones: the truth's
+   normalized fields (titles without gender markers, rewordings kept), the employer key of
+   ``normalize.employers.employer_key``, the offer text as plain text, and the PEP reference
+   quoted by the jobposting copies whose wording says so;
+3. times :func:`pipeline.dedup.dedup_records` on all of them as one batch (a first crawl of
+   every source), and scores the offers it forms against the truth: pairwise precision,
+   recall and F1 over the pairs of postings put in one offer, and the near-miss pairs merged
+   by mistake.
+
+Prints: time, peak RSS, candidate pairs compared, precision, recall, F1; with
+``--check-linear`` the ratio of the largest run's time to (N_large / N_small) × the smallest
+run's time (1.0 = perfectly linear). Goals live in docs/DEDUP.md, never in timed tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from datetime import date
+from typing import Any, Hashable, Iterable
+
+from normalize.text import fold
+
+try:  # the normalizer's employer identity (normalize/employers.py)
+    from normalize.employers import employer_key as _employer_key
+except ImportError:  # pragma: no cover - before normalize/employers.py existed
+    _employer_key = None  # type: ignore[assignment]
+
+try:
+    from normalize.text import html_to_text as _html_to_text
+except ImportError:  # pragma: no cover
+    _html_to_text = None  # type: ignore[assignment]
+
+
+def employer_key(name: str | None) -> str | None:
+    """The normalizer's key when available, else the folded name."""
+    if _employer_key is not None:
+        return _employer_key(name)
+    return fold(name) or None
+
+
+def _text(html: str) -> str:
+    if _html_to_text is not None:
+        return _html_to_text(html)
+    import lxml.html
+
+    return lxml.html.fromstring(f"<div>{html}</div>").text_content()
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def records_from_dataset(ds: Any) -> list[Any]:
+    """The dedup records of the dataset's digital postings, as the pipeline stores them."""
+    from crawlers.replica.render import description_html
+    from pipeline.dedup import DedupRecord
+
+    out = []
+    texts: dict[tuple[str, str, str | None, str | None], str] = {}
+    for p in ds.postings:
+        t = p.truth
+        if not t["is_digital"]:
+            continue
+        quoted = p.wording.get("pep_ref")
+        # the offer text depends only on these: flatten each distinct one once
+        text_key = (t["employer"], t["job_family"], t["city"], t["contract"])
+        text = texts.get(text_key)
+        if text is None:
+            missions, profile = description_html(p)
+            text = texts[text_key] = _text(missions + profile)
+        if quoted:
+            text = f"{text}\n\nRéférence PEP : {quoted}"
+        out.append(DedupRecord(
+            key=(p.source_kind, p.reference), source=p.source_kind, reference=p.reference,
+            title=t["title"], employer=t["employer"], employer_key=employer_key(t["employer"]),
+            city=t["city"], department_code=t["department_code"], published_at=_day(t["published_at"]),
+            deadline=_day(t["deadline"]), category=t["category"], contract=t["contract"], remote=t["remote"],
+            salary_min=t["salary_min"], salary_max=t["salary_max"], description=text,
+            pep_references=(quoted,) if quoted else ()))
+    return out
+
+
+def predicted_pairs(decisions: Iterable[Any]) -> set[frozenset[Hashable]]:
+    """Every pair of records the decisions put in one offer."""
+    groups: dict[Hashable, list[Hashable]] = defaultdict(list)
+    for d in decisions:
+        groups[d.offer_id or d.founder_key].append(d.key)
+    pairs: set[frozenset[Hashable]] = set()
+    for members in groups.values():
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                pairs.add(frozenset((a, b)))
+    return pairs
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def run(n: int, seed: int, *, diagnose: int = 0, profile: bool = False) -> dict[str, Any]:
+    """One measured run: generate, build records, dedup, score. Returns the figures."""
+    from crawlers.replica.generator import generate
+    from pipeline.dedup import DedupConfig, dedup_records, score_pair
+
+    t0 = time.perf_counter()
+    ds = generate(n, seed=seed)
+    t1 = time.perf_counter()
+    records = records_from_dataset(ds)
+    t2 = time.perf_counter()
+    config = DedupConfig()
+    profiler = None
+    if profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler()
+        profiler.start()
+    outcome = dedup_records(records, (), config)
+    t3 = time.perf_counter()
+    if profiler is not None:
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False), file=sys.stderr)
+
+    keys = {r.key for r in records}
+    truth = {pair for pair in ds.duplicate_pairs() if pair <= keys}
+    near = {pair for pair in ds.near_miss_pairs() if pair <= keys}
+    predicted = predicted_pairs(outcome.decisions)
+    hits = len(predicted & truth)
+    precision = hits / len(predicted) if predicted else 1.0
+    recall = hits / len(truth) if truth else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    rules: dict[str, int] = defaultdict(int)
+    for d in outcome.decisions:
+        rules[d.rule] += 1
+    figures = {
+        "postings": n, "seed": seed, "records": len(records),
+        "seconds_dedup": round(t3 - t2, 3), "seconds_generate": round(t1 - t0, 3),
+        "seconds_records": round(t2 - t1, 3), "peak_rss_mib": round(_rss_mib(), 1),
+        "candidate_pairs": outcome.candidate_pairs, "reference_pairs": outcome.reference_pairs,
+        "true_pairs": len(truth), "predicted_pairs": len(predicted), "correct_pairs": hits,
+        "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+        "near_miss_pairs": len(near), "near_misses_merged": len(predicted & near),
+        "offers": rules["founder"], "decisions": dict(rules),
+    }
+    if diagnose:
+        by_key = {r.key: r for r in records}
+        for label, pairs in (("missed", sorted(truth - predicted, key=sorted)),
+                             ("wrong", sorted(predicted - truth, key=sorted))):
+            print(f"--- {label}: {len(pairs)} pairs, first {diagnose}", file=sys.stderr)
+            for pair in pairs[:diagnose]:
+                a, b = (by_key[k] for k in sorted(pair))
+                s = score_pair(a, b, config)
+                print(f"{a.key} {a.title!r} | {a.employer_key} | {a.city} {a.department_code} | "
+                      f"{a.published_at} {a.deadline} {a.category} {a.salary_min}", file=sys.stderr)
+                print(f"{b.key} {b.title!r} | {b.employer_key} | {b.city} {b.department_code} | "
+                      f"{b.published_at} {b.deadline} {b.category} {b.salary_min}", file=sys.stderr)
+                print(f"    score {s.score} points {s.points}", file=sys.stderr)
+    return figures
+
+
+def _print(fig: dict[str, Any]) -> None:
+    print(f"N={fig['postings']:>7} ({fig['records']} digital postings, seed {fig['seed']})")
+    print(f"  dedup+merge time   {fig['seconds_dedup']:8.2f} s   (generate {fig['seconds_generate']:.2f} s, "
+          f"records {fig['seconds_records']:.2f} s)")
+    print(f"  peak RSS           {fig['peak_rss_mib']:8.0f} MiB")
+    print(f"  candidate pairs    {fig['candidate_pairs']:8d}   (quoted references {fig['reference_pairs']})")
+    print(f"  true pairs         {fig['true_pairs']:8d}   predicted {fig['predicted_pairs']}, correct "
+          f"{fig['correct_pairs']}")
+    print(f"  precision {fig['precision']:.4f}  recall {fig['recall']:.4f}  F1 {fig['f1']:.4f}")
+    print(f"  near misses merged {fig['near_misses_merged']} of {fig['near_miss_pairs']}; "
+          f"decisions {fig['decisions']}")
+
+
+def _run_in_subprocess(n: int, seed: int) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, "-m", "bench.dedup", "--postings", str(n), "--seed", str(seed),
+                          "--json"], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postings", type=int, action="append", help="N (repeatable); default 10000")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--check-linear", action="store_true",
+                        help="run 10k and 100k (unless given) and print the time ratio")
+    parser.add_argument("--json", action="store_true", help="print one JSON line of figures per run")
+    parser.add_argument("--diagnose", type=int, default=0, metavar="K", help="print K missed and K wrong pairs")
+    parser.add_argument("--profile", action="store_true", help="profile the dedup with pyinstrument (stderr)")
+    args = parser.parse_args(argv)
+    sizes = args.postings or ([10_000, 100_000] if args.check_linear else [10_000])
+    if args.check_linear and len(sizes) < 2:
+        sizes = sorted({*sizes, 10_000, 100_000})
+    if len(sizes) == 1:
+        fig = run(sizes[0], args.seed, diagnose=args.diagnose, profile=args.profile)
+        print(json.dumps(fig) if args.json else "", end="\n" if args.json else "")
+        if not args.json:
+            _print(fig)
+        return 0
+    results = [_run_in_subprocess(n, args.seed) for n in sorted(sizes)]
+    for fig in results:
+        print(json.dumps(fig)) if args.json else _print(fig)
+    if args.check_linear:
+        small, large = results[0], results[-1]
+        factor = large["postings"] / small["postings"]
+        ratio = large["seconds_dedup"] / (factor * small["seconds_dedup"])
+        print(f"linearity: {large['seconds_dedup']:.2f} s / ({factor:g} × {small['seconds_dedup']:.2f} s) "
+              f"= {ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

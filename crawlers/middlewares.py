@@ -1,0 +1,111 @@
+"""Downloader middlewares of the catalogue crawls.
+
+:class:`RetryAfterMiddleware` — a site that answers ``429 Too Many Requests`` (or ``503``
+with a ``Retry-After`` header) is asking us to wait: the request is retried after the delay
+it gives, in seconds (``Retry-After: 120``) or as an HTTP date, capped at
+``CATALOGUE_RETRY_AFTER_MAX_DELAY``; a ``429`` without the header waits
+``CATALOGUE_RETRY_AFTER_DEFAULT_DELAY``. After ``CATALOGUE_RETRY_AFTER_MAX_TIMES`` waits
+for the same request the answer is passed on (the spider then treats it as a failed
+download). The wait never blocks the reactor: other requests go on meanwhile.
+
+It sits at 560, just after Scrapy's RetryMiddleware (550) for requests, hence just before
+it for responses; ``429`` is left out of ``RETRY_HTTP_CODES`` so that RetryMiddleware does
+not retry it again without waiting (see :mod:`crawlers.settings`).
+
+Stats: ``catalogue/retry_after`` (waits), ``catalogue/retry_after_gave_up``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from scrapy import Request
+from scrapy.http import Response
+
+log = logging.getLogger(__name__)
+
+#: request meta key counting the Retry-After waits of a request
+RETRY_AFTER_TIMES = "catalogue_retry_after_times"
+
+try:  # Scrapy ≥ 2.18: asyncio or Twisted, whichever reactor runs
+    from scrapy.utils.asyncio import sleep as _sleep
+except ImportError:  # pragma: no cover - older Scrapy
+    async def _sleep(seconds: float) -> None:
+        from twisted.internet import reactor
+        from twisted.internet.task import deferLater
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
+
+
+def retry_after_seconds(value: str | bytes | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header value; None when absent or unreadable.
+
+    >>> retry_after_seconds(b"120")
+    120.0
+    >>> retry_after_seconds("Wed, 21 Oct 2026 07:28:00 GMT", now=datetime(2026, 10, 21, 7, 27, tzinfo=timezone.utc))
+    60.0
+    """
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+class RetryAfterMiddleware:
+    """Retry ``429`` (and ``503`` + ``Retry-After``) after the delay the site asks for."""
+
+    def __init__(self, crawler: Any, *, max_delay: float, default_delay: float, max_times: int) -> None:
+        self.crawler = crawler
+        self.max_delay = max_delay
+        self.default_delay = default_delay
+        self.max_times = max_times
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "RetryAfterMiddleware":
+        settings = crawler.settings
+        return cls(
+            crawler,
+            max_delay=settings.getfloat("CATALOGUE_RETRY_AFTER_MAX_DELAY", 120.0),
+            default_delay=settings.getfloat("CATALOGUE_RETRY_AFTER_DEFAULT_DELAY", 10.0),
+            max_times=settings.getint("CATALOGUE_RETRY_AFTER_MAX_TIMES", 5),
+        )
+
+    async def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
+        if response.status not in (429, 503) or request.meta.get("dont_retry"):
+            return response
+        delay = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if delay is None:
+            if response.status == 503:
+                return response  # an ordinary 503: RetryMiddleware's business
+            delay = self.default_delay
+        stats = self.crawler.stats
+        attempts = int(request.meta.get(RETRY_AFTER_TIMES, 0))
+        if attempts >= self.max_times:
+            stats.inc_value("catalogue/retry_after_gave_up")
+            log.warning("gave up waiting for %s after %d answers %d", request.url, attempts + 1, response.status)
+            return response
+        delay = min(delay, self.max_delay)
+        stats.inc_value("catalogue/retry_after")
+        log.info("%s answered %d: retrying in %.1f s", request.url, response.status, delay)
+        await _sleep(delay)
+        retry = request.replace(dont_filter=True)
+        retry.meta[RETRY_AFTER_TIMES] = attempts + 1
+        return retry

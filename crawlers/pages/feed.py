@@ -1,0 +1,250 @@
+"""Offer feeds: RSS 2.0 (emploi-territorial.fr style) and Atom (beta.gouv.fr ``/jobs.xml``).
+
+:func:`parse_feed` reads either format with feedparser (no sanitizing, no URL rewriting:
+values stay as published) into :class:`FeedEntry` objects. An RSS item is a summary whose
+``link`` leads to the offer page, read by :class:`FeedOfferPage` (``dl.offre-infos``
+``dt``/``dd`` pairs found by their label's text; the footer's ``dl.coordonnees`` is the board's
+address, not offer data). An Atom entry carries the whole offer as HTML in ``content``: it
+is complete on its own (:attr:`FeedEntry.has_full_offer`), no page to fetch.
+
+RSS ``category`` elements mix three things, told apart by their wording: the fonction
+publique category ("Catégorie A", "B"), the contract ("Titulaire ou contractuel"), and the
+job domain ("Informatique", "Finances"); a versant ("Fonction publique territoriale") may
+also appear. Atom titles read "<Rôles> - Offre de <startup>": the roles are the title, the
+startup the employer (``author/name`` is kept in ``extra``).
+
+    >>> feed = parse_feed(rss_bytes, "https://www.emploi-territorial-aura.fr/offres/rss.xml")  # doctest: +SKIP
+    >>> feed.entries[0].guid, feed.entries[0].domains                                        # doctest: +SKIP
+    ('ETA-2026-004560', ['Informatique'])
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import feedparser
+from lxml.cssselect import CSSSelector
+
+from crawlers.items import RawPosting
+from crawlers.pages import first, inner_html, label_key, parse_html, text_of
+from normalize.text import clean_whitespace, fold
+
+log = logging.getLogger(__name__)
+
+#: folded category wordings
+_VERSANT = re.compile(r"^fonction publique\b")
+_CATEGORY = re.compile(r"^(?:categorie\s+)?(?:a\+|a|b|c)(?:\s*\(.*\))?$")
+_CONTRACT = re.compile(
+    r"\b(?:titulaire|contractuel|fonctionnaire|cdd|cdi|vacat|apprenti|stage|stagiaire|alternan|interim"
+    r"|emploi ouvert|detachement|mutation|contrat)")
+#: Atom titles: "<Rôles> - Offre de <startup>"
+_ATOM_TITLE = re.compile(r"^(?P<roles>.+)\s+[-–—]\s+offre\s+de\s+(?P<startup>.+)$", re.IGNORECASE | re.DOTALL)
+
+_ARTICLE = CSSSelector("article.offre")
+_INFOS = CSSSelector("dl.offre-infos")
+_H1 = CSSSelector("h1")
+_DESCRIPTION = CSSSelector("div.offre-description")
+
+#: offer page labels (folded)
+EMPLOYER, SERVICE, PLACE, DEADLINE = "employeur", "service", "localisation", "date limite"
+CONTRACT, CATEGORY, SALARY, REMOTE = "type de contrat", "categorie", "remuneration", "teletravail"
+
+
+def category_kind(term: str | None) -> str | None:
+    """What an RSS ``category`` states: "versant", "category", "contract", "domain" (None if empty).
+
+    >>> [category_kind(t) for t in ("Catégorie A", "Informatique", "Titulaire ou contractuel")]
+    ['category', 'domain', 'contract']
+    """
+    key = fold(term)
+    if not key:
+        return None
+    if _VERSANT.search(key):
+        return "versant"
+    if _CATEGORY.match(key):
+        return "category"
+    if _CONTRACT.search(key):
+        return "contract"
+    return "domain"
+
+
+@dataclass
+class FeedEntry:
+    """One RSS item or Atom entry, as published."""
+
+    guid: str | None
+    link: str | None
+    title: str | None
+    published: str | None           # RSS pubDate (RFC 822) / Atom published, as written
+    updated: str | None = None      # Atom updated, as written
+    creator: str | None = None      # dc:creator / author name
+    categories: list[str] = field(default_factory=list)
+    summary_html: str | None = None
+    content_html: str | None = None  # the full offer (Atom content, RSS content:encoded)
+    domain: str | None = None        # Atom <domaine>
+    atom: bool = False
+
+    @property
+    def listing_ref(self) -> str | None:
+        """The entry's identity in the feed: its guid/id (else its link)."""
+        return self.guid or self.link
+
+    @property
+    def listing_key(self) -> str | None:
+        """Changes when the entry is republished or edited: pubDate (RSS), updated (Atom)."""
+        return (self.updated or self.published) if self.atom else self.published
+
+    @property
+    def has_full_offer(self) -> bool:
+        """True for an Atom entry with its offer in ``content``: no page to fetch."""
+        return self.atom and bool(self.content_html)
+
+    def _categories(self, kind: str) -> list[str]:
+        return [c for c in self.categories if category_kind(c) == kind]
+
+    @property
+    def domains(self) -> list[str]:
+        """The job domains among the categories ("Informatique"), plus the Atom ``domaine``."""
+        labels = self._categories("domain")
+        if self.domain and self.domain not in labels:
+            labels.append(self.domain)
+        return labels
+
+    @property
+    def title_and_startup(self) -> tuple[str | None, str | None]:
+        """(title, startup): an Atom "<Rôles> - Offre de <startup>" title split in two."""
+        if self.atom and self.title and (match := _ATOM_TITLE.match(self.title)):
+            return clean_whitespace(match.group("roles")), clean_whitespace(match.group("startup"))
+        return self.title, None
+
+    def to_raw(self, source: str, kind: str = "feed", *, detail_fetched: bool | None = None) -> RawPosting:
+        """The entry alone as a :class:`~crawlers.items.RawPosting`.
+
+        ``detail_fetched`` defaults to :attr:`has_full_offer` (an RSS item alone is only a
+        summary: its page was not read).
+        """
+        title, startup = self.title_and_startup
+        extra: dict[str, Any] = {}
+        if startup:
+            extra["startup"] = startup
+            if self.creator:
+                extra["author"] = self.creator
+        return RawPosting(
+            source=source, kind=kind, url=self.link, reference=self.guid or self.link,
+            title=title, employer=startup or self.creator,
+            public_service=first(self._categories("versant")), category=first(self._categories("category")),
+            contract=first(self._categories("contract")), published=self.published or self.updated,
+            description_html=self.content_html or self.summary_html, job_labels=self.domains,
+            listing_ref=self.listing_ref, listing_key=self.listing_key,
+            detail_fetched=self.has_full_offer if detail_fetched is None else detail_fetched,
+            extra=extra,
+        )
+
+
+@dataclass
+class Feed:
+    """A parsed feed: its format (``rss20``, ``atom10``… as feedparser names it) and entries."""
+
+    version: str
+    entries: list[FeedEntry]
+    error: str | None = None
+
+    @property
+    def is_feed(self) -> bool:
+        """False when the document is not a feed at all (HTML error page, garbage)."""
+        return bool(self.version) or bool(self.entries)
+
+
+def _text(value: Any) -> str | None:
+    return clean_whitespace(value) if isinstance(value, str) else None
+
+
+def _entry(item: Any, atom: bool) -> FeedEntry:
+    content = first(c.get("value") for c in item.get("content") or [] if c.get("value"))
+    return FeedEntry(
+        guid=_text(item.get("id")), link=_text(item.get("link")), title=_text(item.get("title")),
+        published=_text(item.get("published")), updated=_text(item.get("updated")) if atom else None,
+        creator=_text(item.get("author")),
+        categories=[t for t in (_text(tag.get("term")) for tag in item.get("tags") or []) if t],
+        summary_html=(item.get("summary") or None) if not (atom and content) else None,
+        content_html=content, domain=_text(item.get("domaine")), atom=atom,
+    )
+
+
+def parse_feed(text: str | bytes | None, url: str = "") -> Feed:
+    """Parse an RSS 2.0 or Atom document (``bytes`` preferred: the XML declares its encoding).
+
+    ``url`` (the feed's address) is only used in log messages; links stay as published.
+
+    Never raises: a document that is not a feed gives ``Feed(version="", entries=[])``
+    with ``error`` set.
+    """
+    data = text.encode("utf-8") if isinstance(text, str) else (text or b"")
+    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    version = parsed.get("version") or ""
+    atom = version.startswith("atom")
+    entries = [_entry(item, atom) for item in parsed.get("entries") or []]
+    error = str(parsed.get("bozo_exception")) if parsed.get("bozo") else None
+    if error:
+        log.debug("feed %s is not well-formed: %s", url, error)
+    return Feed(version=version, entries=entries, error=error)
+
+
+class FeedOfferPage:
+    """The offer page an RSS item links to: ``article.offre`` with ``dl.offre-infos``."""
+
+    def __init__(self, text: str | bytes | None, url: str) -> None:
+        self.url = url
+        doc = parse_html(text)
+        article = first(_ARTICLE(doc))
+        self._article = article if article is not None else doc
+
+    @cached_property
+    def infos(self) -> dict[str, str]:
+        """The ``dt``/``dd`` pairs of ``dl.offre-infos``: folded label → value text."""
+        out: dict[str, str] = {}
+        dl = first(_INFOS(self._article))
+        if dl is None:
+            return out
+        label = None
+        for el in dl.iter("dt", "dd"):
+            if el.tag == "dt":
+                label = label_key(text_of(el))
+            elif label and label not in out and (value := text_of(el)):
+                out[label] = value
+        return out
+
+    @cached_property
+    def title(self) -> str | None:
+        return text_of(first(_H1(self._article)))
+
+    @cached_property
+    def description_html(self) -> str | None:
+        div = first(_DESCRIPTION(self._article))
+        return (inner_html(div) or None) if div is not None else None
+
+    @property
+    def employer(self) -> str | None:
+        """dd "Employeur", else dd "Service" (pages without "Employeur" name it there)."""
+        return self.infos.get(EMPLOYER) or self.infos.get(SERVICE)
+
+    def to_raw(self, entry: FeedEntry, source: str, kind: str = "feed") -> RawPosting:
+        """The item completed by its page: page values win, the item fills the gaps."""
+        raw = entry.to_raw(source, kind, detail_fetched=True)
+        infos = self.infos
+        raw.title = raw.title or self.title
+        raw.employer = self.employer or raw.employer
+        raw.category = infos.get(CATEGORY) or raw.category
+        raw.contract = infos.get(CONTRACT) or raw.contract
+        raw.location = infos.get(PLACE)
+        raw.remote = infos.get(REMOTE)
+        raw.salary = infos.get(SALARY)
+        raw.deadline = infos.get(DEADLINE)
+        raw.description_html = self.description_html or raw.description_html
+        if infos.get(EMPLOYER) and infos.get(SERVICE):
+            raw.extra["service"] = infos[SERVICE]
+        return raw

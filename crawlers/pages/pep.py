@@ -1,0 +1,394 @@
+"""Choisir le service public (ex Place de l'emploi public): listing pages and offer pages.
+
+The 2026 markup (WordPress theme with the French state design system, DSFR), described in
+``../shared/sources/README.md``. Two page objects:
+
+* :class:`PepListingPage` — ``/nos-offres/filtres/domaine/3522/page/N/``: the offer
+  :attr:`~PepListingPage.cards` (what a card alone tells, enough to skip an unchanged offer)
+  and the :attr:`~PepListingPage.next_url` of the DSFR pagination;
+* :class:`PepOfferPage` — ``/offre-emploi/{slug}-reference-{REF}/``: one property per raw
+  field and :meth:`~PepOfferPage.to_raw`.
+
+Only the offer's own parts are read: the hero (``div.strate-hero-offer``: title, versant,
+employer, place, domain tag, deadline line, facts table) and the "Vos missions…" and
+"Profil recherché" sections. The "Des offres d'emplois recommandées pour vous" cards, the
+"Éléments de candidature" callouts, "Qui sommes-nous ?", the "À propos de l'offre"
+accordions (except "Métier de référence", a job label) and the footer are not the offer.
+Every fact is found by its label's text (:func:`~crawlers.pages.label_key`), never by its
+position. The site's non-standard JSON-LD after ``</main>`` is read only when the HTML lacks
+a value.
+
+    >>> page = PepListingPage(listing_html, "https://choisirleservicepublic.gouv.fr/…/page/1/")  # doctest: +SKIP
+    >>> [c.reference for c in page.cards][:2], page.next_url                                    # doctest: +SKIP
+    (['2026-2566102', '2026-2564470'], 'https://…/nos-offres/filtres/domaine/3522/page/2/')
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.etree
+from lxml.cssselect import CSSSelector
+
+from crawlers.items import RawPosting
+from crawlers.pages import (
+    first, fingerprint, has_type, jsonld_objects, label_key, outer_html, parse_html, text_of,
+)
+from normalize.text import clean_whitespace
+
+# ---------------------------------------------------------------- listing selectors
+_CARDS = CSSSelector("ul.fr-grid-row > li.fr-col-12.item > div.fr-card.fr-card--offer")
+_CARD_LINK = CSSSelector("h3.fr-card__title a")
+_CARD_DOMAIN = CSSSelector("div.fr-card__start .fr-tag")
+_CARD_FACTS = CSSSelector("ul.fr-card__desc > li")
+_NEXT_LINK = CSSSelector("nav.fr-pagination a.fr-pagination__link--next")
+_HIDDEN_LABEL = CSSSelector(".sr-only")
+_STRONG = CSSSelector("strong")
+
+# ---------------------------------------------------------------- offer page selectors
+_OFFER_MAIN = CSSSelector("main.main-content-single-offer")
+_ANY_MAIN = CSSSelector("main")
+_HERO = CSSSelector("div.strate-hero-offer")
+_H1 = CSSSelector("h1")
+_H2 = CSSSelector("h2")
+_REFERENCE_LINE = CSSSelector("p.number")
+_VERSANT = CSSSelector("li.ic--file")
+_EMPLOYER = CSSSelector("li.ic--user")
+_PLACE = CSSSelector("li.ic--pin")
+_DOMAIN_TAG = CSSSelector('a.fr-tag[href*="/metiers/"]')
+_CELLS = CSSSelector("ul.table > li.table-cell")
+_SALARY_RANGES = CSSSelector(".offer-result")
+_PARAGRAPHS = CSSSelector("p")
+_ACCORDIONS = CSSSelector("section.fr-accordion")
+_ACCORDION_TITLE = CSSSelector(".fr-accordion__btn, .fr-accordion__title")
+_ACCORDION_BODY = CSSSelector(".fr-collapse")
+_CANONICAL = CSSSelector('link[rel="canonical"]')
+_HIDDEN_INPUTS = lxml.etree.XPath('//input[@type = "hidden"]')
+
+#: the reference at the end of an offer URL: ``…-reference-2026-2561234/``
+_URL_REFERENCE = re.compile(r"-reference-([^/?#]+)/?$")
+#: a department code between parentheses: "(75)", "(2A)", "(974)"
+_DEPARTMENT_CODE = re.compile(r"\(\s*(\d{2,3}|2[AB])\s*\)", re.IGNORECASE)
+_ONLINE_SINCE = re.compile(r"^\s*en\s+ligne\s+depuis\s+le\s+", re.IGNORECASE)
+_DEADLINE_LINE = re.compile(r"date\s+limite\s+de\s+candidature\s*:?\s*(.*)$", re.IGNORECASE | re.DOTALL)
+
+#: card facts: hidden label (folded) → field; the icon class is the fallback for unlabelled items
+_CARD_LABELS = {"localisation": "location", "fonction publique": "versant", "employeur": "employer"}
+_CARD_ICONS = {"fr-icon-map-pin-2-line": "location", "fr-icon-file-line": "versant",
+               "fr-icon-user-line": "employer", "fr-icon-calendar-line": "published"}
+
+#: facts table labels (folded)
+CONTRACT, EXPERIENCE, SALARY = "nature de l'emploi", "experience souhaitee", "remuneration"
+CATEGORY, MANAGEMENT, REMOTE = "categorie", "management", "teletravail possible"
+#: headings of the description sections (folded prefixes), in page order
+_DESCRIPTION_HEADINGS = ("vos missions", "profil recherche")
+_METIER_ACCORDION = "metier de reference"
+
+
+def reference_from_url(url: str | None) -> str | None:
+    """The offer reference at the end of a pep offer URL, else None.
+
+    >>> reference_from_url("https://choisirleservicepublic.gouv.fr/offre-emploi/data-engineer-fh-reference-2026-2552377/")
+    '2026-2552377'
+    """
+    if not url:
+        return None
+    match = _URL_REFERENCE.search(urlsplit(url).path)
+    return match.group(1) if match else None
+
+
+def _department_code(text: str | None) -> str | None:
+    match = _DEPARTMENT_CODE.search(text or "")
+    return match.group(1).upper() if match else None
+
+
+# ====================================================================== listing
+@dataclass(frozen=True)
+class PepCard:
+    """What one listing card says (raw, as published)."""
+
+    url: str
+    reference: str | None
+    title: str | None
+    employer: str | None
+    location: str | None          # the card's place label without its code: "Paris", "Seine Saint Denis"
+    department_code: str | None   # the code in ``<strong>(…)</strong>``: "75", "2A", "974"
+    versant: str | None           # "Fonction publique de l'État"
+    published: str | None         # the date after "En ligne depuis le": "20 novembre 2026"
+    domain: str | None            # the domain tag: "Numérique"
+    listing_key: str              # hash of the card's text: changes when the card changes
+
+    @property
+    def listing_ref(self) -> str:
+        """The card's identity in the listing: its reference (else its URL)."""
+        return self.reference or self.url
+
+
+class PepListingPage:
+    """A listing page: its offer cards and the link to the next page."""
+
+    def __init__(self, text: str | bytes | None, url: str) -> None:
+        self.url = url
+        self._doc = parse_html(text)
+        #: offer cards without a usable link (counted by the spider as parse errors)
+        self.skipped_cards = 0
+
+    @cached_property
+    def cards(self) -> list[PepCard]:
+        """The offer cards, in page order (the non-offer cards are not offer cards)."""
+        out = []
+        for card in _CARDS(self._doc):
+            parsed = self._card(card)
+            if parsed is None:
+                self.skipped_cards += 1
+            else:
+                out.append(parsed)
+        return out
+
+    def _card(self, card: Any) -> PepCard | None:
+        link = first(a for a in _CARD_LINK(card) if a.get("href", "").strip())
+        if link is None:
+            return None
+        url = urljoin(self.url, link.get("href").strip())
+        facts: dict[str, Any] = {}
+        for li in _CARD_FACTS(card):
+            label = label_key(text_of(first(_HIDDEN_LABEL(li)), with_hidden=True))
+            field = _CARD_LABELS.get(label) or next(
+                (f for cls, f in _CARD_ICONS.items() if cls in (li.get("class") or "").split()), None)
+            if field and field not in facts:
+                facts[field] = li
+        location = department = published = None
+        if "location" in facts:
+            li = facts["location"]
+            location = text_of(li, skip=_STRONG(li))
+            department = _department_code(text_of(li))
+        if "published" in facts:
+            published = clean_whitespace(_ONLINE_SINCE.sub("", text_of(facts["published"]) or ""))
+        return PepCard(
+            url=url, reference=reference_from_url(url), title=text_of(link),
+            employer=text_of(facts.get("employer")), location=location, department_code=department,
+            versant=text_of(facts.get("versant")), published=published,
+            domain=text_of(first(_CARD_DOMAIN(card))),
+            listing_key=fingerprint(url, text_of(card, with_hidden=True)),
+        )
+
+    @cached_property
+    def next_url(self) -> str | None:
+        """The "Page suivante" link, absolute; None on the last page (absent or disabled)."""
+        link = first(_NEXT_LINK(self._doc))
+        if link is None or link.get("aria-disabled") == "true":
+            return None
+        href = (link.get("href") or "").strip()
+        return urljoin(self.url, href) if href else None
+
+
+# ====================================================================== offer page
+class PepOfferPage:
+    """One offer page; each raw field is a property, :meth:`to_raw` assembles them."""
+
+    def __init__(self, text: str | bytes | None, url: str) -> None:
+        self.url = url
+        self._doc = parse_html(text)
+        main = first(_OFFER_MAIN(self._doc))
+        self._main = main if main is not None else first(_ANY_MAIN(self._doc))
+        self._hero = first(_HERO(self._main)) if self._main is not None else None
+
+    # ------------------------------------------------------------------ helpers
+    @cached_property
+    def _inputs(self) -> dict[str, str]:
+        """The hidden analytics inputs (``content_dept``, ``content_reg``…): id → value."""
+        out: dict[str, str] = {}
+        for el in _HIDDEN_INPUTS(self._doc):
+            key = el.get("id") or el.get("name")
+            if key and key not in out:
+                out[key] = el.get("value") or ""
+        return out
+
+    def _input(self, name: str) -> str | None:
+        return clean_whitespace(self._inputs.get(name))
+
+    @cached_property
+    def _cells(self) -> dict[str, Any]:
+        """The facts table: folded label → its ``li.table-cell``."""
+        cells: dict[str, Any] = {}
+        for cell in _CELLS(self._hero if self._hero is not None else self._doc):
+            label = first(_STRONG(cell))
+            key = label_key(text_of(label))
+            if key and key not in cells:
+                cells[key] = cell
+        return cells
+
+    def _cell_value(self, key: str) -> str | None:
+        cell = self._cells.get(key)
+        return None if cell is None else text_of(cell, skip=_STRONG(cell))
+
+    def _hero_fact(self, selector: CSSSelector) -> str | None:
+        scope = self._hero if self._hero is not None else self._main
+        return None if scope is None else text_of(first(selector(scope)))
+
+    @cached_property
+    def _jsonld(self) -> dict[str, Any]:
+        """The site's own (non-standard) JobPosting JSON-LD: a fallback only."""
+        objects, _ = jsonld_objects(self._doc)
+        return first(o for o in objects if has_type(o, "JobPosting")) or {}
+
+    def _ld(self, *path: str) -> str | None:
+        value: Any = self._jsonld
+        for key in path:
+            if isinstance(value, list):
+                value = first(value)
+            if not isinstance(value, dict):
+                return None
+            value = value.get(key)
+        if isinstance(value, dict):
+            value = value.get("name")
+        return clean_whitespace(html.unescape(value)) if isinstance(value, str) else None
+
+    # ------------------------------------------------------------------ raw fields
+    @cached_property
+    def reference(self) -> str | None:
+        if self._main is not None and (ref := clean_whitespace(self._main.get("data-reference"))):
+            return ref
+        return (self._input("content_ref") or self._hero_fact(_REFERENCE_LINE)
+                or reference_from_url(self.url))
+
+    @cached_property
+    def canonical_url(self) -> str:
+        link = first(_CANONICAL(self._doc))
+        href = (link.get("href") or "").strip() if link is not None else ""
+        return urljoin(self.url, href) if href else self.url
+
+    @cached_property
+    def title(self) -> str | None:
+        return self._hero_fact(_H1) or self._ld("title")
+
+    @cached_property
+    def employer(self) -> str | None:
+        return self._hero_fact(_EMPLOYER) or self._ld("hiringOrganization") or self._input("content_entite")
+
+    @cached_property
+    def public_service(self) -> str | None:
+        return self._hero_fact(_VERSANT) or self._input("content_versant")
+
+    @cached_property
+    def location(self) -> str | None:
+        return self._hero_fact(_PLACE)
+
+    @cached_property
+    def department(self) -> str | None:
+        return self._input("content_dept") or self._ld("jobLocation", "address", "postalCode")
+
+    @cached_property
+    def region(self) -> str | None:
+        return self._input("content_reg") or self._ld("jobLocation", "address", "addressRegion")
+
+    @cached_property
+    def category(self) -> str | None:
+        return self._cell_value(CATEGORY) or self._input("content_categorie")
+
+    @cached_property
+    def contract(self) -> str | None:
+        return self._cell_value(CONTRACT)
+
+    @cached_property
+    def experience(self) -> str | None:
+        return self._cell_value(EXPERIENCE)
+
+    @cached_property
+    def management(self) -> str | None:
+        return self._cell_value(MANAGEMENT)
+
+    @cached_property
+    def remote(self) -> str | None:
+        return self._cell_value(REMOTE)
+
+    @cached_property
+    def salary(self) -> list[str] | None:
+        """The "Rémunération" cell's range texts (contract staff, civil servants), or None."""
+        cell = self._cells.get(SALARY)
+        if cell is None:
+            fallback = self._ld("baseSalary")
+            return [fallback] if fallback else None
+        ranges = [t for t in (text_of(r) for r in _SALARY_RANGES(cell)) if t]
+        if ranges:
+            return ranges
+        value = text_of(cell, skip=_STRONG(cell))
+        return [value] if value else None
+
+    @cached_property
+    def published(self) -> str | None:
+        """The first publication date, "dd/mm/yyyy" (hidden analytics inputs)."""
+        day, month, year = (self._input(f"content_startPublicationDate_{p}") for p in ("day", "month", "year"))
+        if day and month and year:
+            return f"{day.zfill(2)}/{month.zfill(2)}/{year}"
+        return self._ld("datePosted")
+
+    @cached_property
+    def deadline(self) -> str | None:
+        """The text after "Date limite de candidature" (absent on many offers)."""
+        if self._hero is None:
+            return None
+        for p in _PARAGRAPHS(self._hero):
+            text = text_of(p)
+            if text and label_key(text).startswith("date limite de candidature"):
+                match = _DEADLINE_LINE.search(text)
+                return clean_whitespace(match.group(1)) if match else None
+        return None
+
+    @cached_property
+    def description_html(self) -> str | None:
+        """The "Vos missions…" and "Profil recherché" sections' HTML, in page order."""
+        parts: list[str] = []
+        if self._main is not None:
+            for h2 in _H2(self._main):
+                if label_key(text_of(h2)).startswith(_DESCRIPTION_HEADINGS):
+                    parts.append(outer_html(h2))
+                    sibling = h2.getnext()
+                    while sibling is not None:
+                        if isinstance(sibling.tag, str):  # comments are skipped
+                            if sibling.tag == "h2" or first(_H2(sibling)) is not None:
+                                break
+                            parts.append(outer_html(sibling))
+                        sibling = sibling.getnext()
+        if parts:
+            return "\n".join(parts)
+        text = self._jsonld.get("Description") or self._jsonld.get("description")
+        if isinstance(text, str) and text.strip():
+            return "<p>" + html.escape(text.strip()).replace("\n", "<br>") + "</p>"
+        return None
+
+    @cached_property
+    def metier(self) -> str | None:
+        """The official métier of the "Métier de référence" accordion."""
+        if self._main is not None:
+            for section in _ACCORDIONS(self._main):
+                if label_key(text_of(first(_ACCORDION_TITLE(section)))) == _METIER_ACCORDION:
+                    return text_of(first(_ACCORDION_BODY(section)))
+        return self._input("content_metier")
+
+    @cached_property
+    def domain(self) -> str | None:
+        return self._hero_fact(_DOMAIN_TAG) or self._input("content_domaine")
+
+    @property
+    def job_labels(self) -> list[str]:
+        """The métier, then the domain tag."""
+        return [label for label in (self.metier, self.domain) if label]
+
+    def to_raw(self, source: str, kind: str = "pep") -> RawPosting:
+        """The page as a :class:`~crawlers.items.RawPosting` (``url`` the canonical URL)."""
+        extra = {"management": self.management} if self.management else {}
+        return RawPosting(
+            source=source, kind=kind, url=self.canonical_url, reference=self.reference,
+            title=self.title, employer=self.employer, public_service=self.public_service,
+            category=self.category, contract=self.contract, location=self.location,
+            department=self.department, region=self.region, remote=self.remote,
+            salary=self.salary, published=self.published, deadline=self.deadline,
+            description_html=self.description_html, job_labels=self.job_labels,
+            experience=self.experience, extra=extra,
+        )

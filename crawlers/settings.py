@@ -1,0 +1,96 @@
+"""Every Scrapy setting of a crawl, in one place: :func:`build_settings`.
+
+The crawl child process (``pipeline.runner``) calls ``build_settings(config, source)`` and
+adds its item pipelines and ``CATALOGUE_*`` settings. The defaults are those of a polite
+crawler of public sites:
+
+* ``robots.txt`` obeyed; a User-Agent that names the project and a contact address
+  (``[settings] user_agent``);
+* per source: ``download_delay`` seconds between requests (randomized ±50 %) and at most
+  ``concurrency`` requests in flight, with AutoThrottle on top (it slows down when the site
+  does; ``autothrottle = false`` in a source's table turns it off — replica and benchmarks);
+* retries of 5xx answers, timeouts and connection errors (``RETRY_TIMES``); ``429`` (and a
+  ``503`` with ``Retry-After``) are retried after the delay the site asks for, by
+  :class:`crawlers.middlewares.RetryAfterMiddleware`;
+* a crawl stops itself gracefully at 90 % of the source's ``time_limit`` (the launcher kills
+  it at 100 %), so the post-crawl step still runs on what was stored;
+* no cookies, no telnet console; Scrapy's HTTP cache in development only
+  (``cache=True``: ``.scrapy/httpcache``, errors and rate limits never cached).
+
+    >>> settings = build_settings(load_config(), load_config().source("pep"))  # doctest: +SKIP
+    >>> settings["DOWNLOAD_DELAY"], settings["ROBOTSTXT_OBEY"]                 # doctest: +SKIP
+    (1.0, True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawlers.config import Config, SourceConfig
+
+#: retried by RetryMiddleware (429 is left to RetryAfterMiddleware, which honours Retry-After)
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+RETRY_TIMES = 3
+DOWNLOAD_TIMEOUT = 30
+#: Retry-After handling (crawlers.middlewares.RetryAfterMiddleware)
+RETRY_AFTER_MAX_DELAY = 120.0     # seconds: a longer Retry-After is capped
+RETRY_AFTER_DEFAULT_DELAY = 10.0  # seconds: a 429 without Retry-After
+RETRY_AFTER_MAX_TIMES = 5
+#: share of the source's time limit after which the crawl closes itself
+TIME_LIMIT_SHARE = 0.9
+
+
+def _flag(value: Any, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)
+
+
+def build_settings(config: Config, source: SourceConfig, *, cache: bool = False) -> dict[str, Any]:
+    """The Scrapy settings (a plain dict) for one crawl of ``source``."""
+    delay = max(0.0, float(source.download_delay))
+    concurrency = max(1, int(source.concurrency))
+    autothrottle = _flag(source.extra.get("autothrottle"), True)
+    settings: dict[str, Any] = {
+        "BOT_NAME": "catalogue-numerique",
+        "USER_AGENT": config.settings.user_agent,
+        "ROBOTSTXT_OBEY": True,
+        "TELNETCONSOLE_ENABLED": False,
+        "COOKIES_ENABLED": False,
+        "LOG_LEVEL": "INFO",
+        # politeness
+        "DOWNLOAD_DELAY": delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": True,
+        "CONCURRENT_REQUESTS": concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "AUTOTHROTTLE_ENABLED": autothrottle,
+        "AUTOTHROTTLE_START_DELAY": delay,
+        "AUTOTHROTTLE_MAX_DELAY": 60.0,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(concurrency),
+        # robustness
+        "DOWNLOAD_TIMEOUT": DOWNLOAD_TIMEOUT,
+        "DNS_TIMEOUT": 20,
+        "DOWNLOAD_MAXSIZE": 64 * 1024 * 1024,
+        "DOWNLOAD_WARNSIZE": 16 * 1024 * 1024,
+        "REDIRECT_MAX_TIMES": 5,
+        "RETRY_ENABLED": True,
+        "RETRY_TIMES": RETRY_TIMES,
+        "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
+        "DOWNLOADER_MIDDLEWARES": {
+            # after RetryMiddleware (550) in the request order, hence before it for responses
+            "crawlers.middlewares.RetryAfterMiddleware": 560,
+        },
+        "CATALOGUE_RETRY_AFTER_MAX_DELAY": RETRY_AFTER_MAX_DELAY,
+        "CATALOGUE_RETRY_AFTER_DEFAULT_DELAY": RETRY_AFTER_DEFAULT_DELAY,
+        "CATALOGUE_RETRY_AFTER_MAX_TIMES": RETRY_AFTER_MAX_TIMES,
+        # a crawl that runs too long ends gracefully (finish_reason "closespider_timeout")
+        "CLOSESPIDER_TIMEOUT": round(source.time_limit * TIME_LIMIT_SHARE) if source.time_limit > 0 else 0,
+        # development cache
+        "HTTPCACHE_ENABLED": bool(cache),
+        "HTTPCACHE_DIR": "httpcache",   # relative: under .scrapy/
+        "HTTPCACHE_EXPIRATION_SECS": 0,
+        "HTTPCACHE_IGNORE_HTTP_CODES": [429, 500, 502, 503, 504],
+    }
+    return settings

@@ -1,0 +1,291 @@
+"""Salaries → gross annual euros (CATALOGUE.md ``salary_min`` / ``salary_max``).
+
+>>> parse_salary("45 000 € - 55 000 € brut annuel")
+Salary(min=45000, max=55000, net=None)
+>>> parse_salary("entre 3 200 et 3 800 € bruts mensuels")          # monthly × 12
+Salary(min=38400, max=45600, net=None)
+>>> parse_salary(["Non renseignée", "Entre 2 250 € et 2 950 € brut mensuel selon échelon"])
+Salary(min=27000, max=35400, net=None)
+>>> parse_salary("Rémunération : 2 500 € net/mois")                 # net: kept apart
+Salary(min=None, max=None, net={'net_min': 2500, 'net_max': 2500, 'period': 'monthly'})
+>>> parse_salary({"min": 2900, "max": 3600, "period": "monthly"})
+Salary(min=34800, max=43200, net=None)
+
+What a source may give, and what comes out:
+
+- **a text** ("Entre 45 000 € et 58 000 € brut annuel (grille indiciaire et primes)",
+  "à partir de 42k€", "42 k€", "3.200 € brut/mois"): see *Reading a text* below;
+- **a list of texts** (pep's two ranges, for contract staff and for civil servants, either
+  possibly "Non renseignée"): every range that has figures counts; ``min`` is the lowest
+  and ``max`` the highest gross annual figure among them;
+- **a schema.org** ``MonetaryAmount`` (JSON-LD ``baseSalary``): ``value`` a number or a
+  ``QuantitativeValue`` with ``minValue``/``maxValue`` or ``value``; ``unitText`` ``YEAR``
+  (as is) or ``MONTH`` (× 12). ``HOUR``, ``DAY`` and ``WEEK`` amounts are **not** converted
+  (how many hours or days a year is not stated): ``None`` and a warning. A currency other
+  than EUR gives ``None`` and a warning. Without ``unitText`` the magnitude decides (below);
+- **the API's** ``{"min", "max", "period"}``: ``period`` ``annual`` as is, ``monthly`` × 12.
+
+Reading a text: entities, U+00A0/U+202F and whitespace are cleaned; percentages are
+dropped ("majorée de 40 %" is not an amount); the text is cut into clauses at ``;``,
+brackets and "soit"; in each clause the amounts are the figures followed by ``€``,
+``euros``, ``k€`` or ``k`` (``k`` × 1000), plus a bare figure that opens a range closed by
+such an amount ("entre 3 200 **et** 3 800 €", "45 **-** 55 k€"). A text with no currency
+at all but a salary word (brut, net, annuel, mensuel, salaire, rémunération) takes its
+bare figures. Thousands separators may be a space, U+00A0, U+202F, ``.`` or ``'``;
+decimals a comma. The period of a clause is its own word ("annuel", "/an", "mensuel",
+"/mois", "par mois"), else the text's, else the magnitude: 10 000 or more is annual,
+500 to 9 999 is monthly. "à partir de" / "dès" / "minimum" give only ``min``, "jusqu'à" /
+"maximum" only ``max``. A monthly figure is × 12, rounded to the euro.
+
+Net salaries: a clause that says "net" (and not "brut") is net; a figure that says neither
+is taken as gross. Net figures never fill ``min``/``max``: they go to ``Salary.net``
+(``{"net_min", "net_max", "period"}``, as published; annualized with ``"period":
+"annual"`` when the net ranges mix periods), which the record keeps as ``salary_net``.
+
+``None`` without a warning for what says there is no amount ("Non renseignée", "Selon
+grille indiciaire + RIFSEEP", a percentage); ``None`` with a warning (``"salary: …"``) for a
+text whose figures cannot be read, an hourly or daily amount, or a gross annual figure
+outside 5 000–500 000 €.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from normalize.text import clean_text, fold
+
+Period = Literal["annual", "monthly"]
+
+#: plausible gross annual salaries of the public service (outside: a misread, with a warning)
+ANNUAL_RANGE = (5_000, 500_000)
+#: the magnitude rule for a figure without a period
+ANNUAL_FROM = 10_000
+MONTHLY_FROM = 500
+
+
+@dataclass(frozen=True)
+class Salary:
+    """Gross annual euros (``min``/``max``) and, apart, the net figures seen (``net``)."""
+
+    min: int | None = None
+    max: int | None = None
+    net: dict[str, Any] | None = None
+
+
+@dataclass
+class _Range:
+    low: float | None
+    high: float | None
+    period: Period | None
+    net: bool
+
+
+_NON_DIGIT = re.compile(r"\D")
+_DIGIT = re.compile(r"\d")
+_PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s*%")
+_CLAUSE_SPLIT = re.compile(r"[;()\[\]]|\bsoit\b")
+_AMOUNT = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:[ .'’]\d{3})+|\d+)(?:,(\d{1,2})|\.(\d{1,2}))?(?![\d])"
+    r"\s*(k\s*€|k(?:eur|euros?)?\b|€|eur(?:os?)?\b)?"
+)
+_RANGE_CONNECTOR = re.compile(r"^\s*(?:€|eur(?:os?)?)?\s*(?:bruts?|nets?)?\s*(?:-|–|—|a|et|au|jusqu'a|/)\s*$")
+_CURRENCY = re.compile(r"€|\beur(?:os?)?\b|\bk€")
+_SALARY_WORD = re.compile(r"\b(?:bruts?|nets?|annuel\w*|mensuel\w*|salaires?|remuneration|traitement)\b")
+_NET = re.compile(r"\bnets?\b")
+_GROSS = re.compile(r"\bbruts?\b")
+_ANNUAL = re.compile(r"annuel|(?:/|\bpar)\s*an(?:nee)?\b|\byear|\bk€?\s*/?\s*an\b")
+_MONTHLY = re.compile(r"mensuel|(?:/|\bpar)\s*mois\b|(?:€|\bbruts?|\bnets?)\s+mois\b|\bmonth")
+_HOURLY_DAILY = re.compile(r"horaire|(?:/|\bpar|\bde l')\s*(?:heure|jour)\b|/\s*h\b|\bhour|journalier|\bdaily")
+_FROM = re.compile(r"(?:a partir|des|minimum|au moins|plancher|min\.?)\s*(?:de|d')?\s*:?\s*$")
+_UP_TO = re.compile(r"(?:jusqu'a|maximum|au plus|plafond|max\.?)\s*(?:de)?\s*:?\s*$")
+#: texts that say there is no amount: None without a warning
+_SILENT = re.compile(
+    r"non (?:renseigne|communique|precise|defini)|selon|grille|statutaire|indiciaire|rifseep|negoci"
+    r"|smic|^(?:-+|n/?a|nc|neant|aucune?)$"
+)
+
+
+def _number(whole: str, decimals: str | None) -> float:
+    digits = whole if whole.isdigit() else _NON_DIGIT.sub("", whole)
+    return float(f"{digits}.{decimals}") if decimals else float(digits)
+
+
+def _amounts(clause: str, *, bare_ok: bool) -> list[tuple[float, str]]:
+    """``(value, text before it)`` for the amounts of one folded clause (see module doc)."""
+    found = [(m, _number(m.group(1), m.group(2) or m.group(3)), m.group(4)) for m in _AMOUNT.finditer(clause)]
+    out: list[tuple[float, str]] = []
+    for i, (match, value, unit) in enumerate(found):
+        if not unit and not bare_ok:
+            nxt = found[i + 1] if i + 1 < len(found) else None
+            between = clause[match.end():nxt[0].start()] if nxt else ""
+            if not (nxt and nxt[2] and _RANGE_CONNECTOR.match(between)):
+                continue
+            unit = nxt[2]  # "45 - 55 k€": the range's unit applies to both ends
+        if unit and unit.startswith("k"):
+            value *= 1000
+        if value < MONTHLY_FROM / 5:  # "13e mois", "2 jours": not an amount
+            continue
+        before = clause[max(0, match.start() - 20):match.start()]
+        out.append((value, before))
+    return out
+
+
+def _period_of(text: str) -> Period | Literal["other"] | None:
+    if _HOURLY_DAILY.search(text):
+        return "other"
+    if _MONTHLY.search(text):
+        return "monthly"
+    if _ANNUAL.search(text):
+        return "annual"
+    return None
+
+
+def _by_magnitude(value: float) -> Period | None:
+    if value >= ANNUAL_FROM:
+        return "annual"
+    if value >= MONTHLY_FROM:
+        return "monthly"
+    return None
+
+
+def _text_ranges(text: str, warnings: list[str]) -> list[_Range]:
+    cleaned = clean_text(text)
+    if not cleaned:
+        return []
+    folded = fold(cleaned)
+    without_percent = _PERCENT.sub(" ", folded)
+    if not _DIGIT.search(without_percent):
+        if not _SILENT.search(folded) and without_percent == folded:
+            warnings.append(f"salary: unknown salary format {cleaned[:80]!r}")
+        return []
+    text_period = _period_of(without_percent)
+    text_net = bool(_NET.search(without_percent)) and not _GROSS.search(without_percent)
+    bare_ok = not _CURRENCY.search(without_percent) and bool(_SALARY_WORD.search(without_percent))
+    ranges: list[_Range] = []
+    for clause in _CLAUSE_SPLIT.split(without_percent):
+        period = _period_of(clause) or text_period
+        if period == "other":
+            if _AMOUNT.search(clause):
+                warnings.append(f"salary: hourly or daily amount not converted {cleaned[:80]!r}")
+                return []
+            continue
+        amounts = _amounts(clause, bare_ok=bare_ok)
+        if not amounts:
+            continue
+        if _NET.search(clause):
+            net = not _GROSS.search(clause)
+        else:
+            net = False if _GROSS.search(clause) else text_net
+        values = [v for v, _ in amounts]
+        low, high = min(values), max(values)
+        if len(values) == 1:
+            before = amounts[0][1]
+            if _FROM.search(before):
+                high = None
+            elif _UP_TO.search(before):
+                low = None
+        ranges.append(_Range(low, high, period or _by_magnitude(max(values)), net))
+    if not ranges and not _SILENT.search(folded):
+        warnings.append(f"salary: no euro amount in {cleaned[:80]!r}")
+    return ranges
+
+
+def _to_float(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        match = _AMOUNT.search(fold(clean_text(value) or ""))
+        if match:
+            return _number(match.group(1), match.group(2) or match.group(3))
+    return None
+
+
+_UNITS: dict[str, Period | Literal["other"]] = {
+    "year": "annual", "annual": "annual", "yearly": "annual", "annuel": "annual", "an": "annual",
+    "month": "monthly", "monthly": "monthly", "mensuel": "monthly", "mois": "monthly",
+    "hour": "other", "day": "other", "week": "other", "hourly": "other", "daily": "other", "weekly": "other",
+}
+
+
+def _dict_range(value: dict[str, Any], warnings: list[str]) -> list[_Range]:
+    """schema.org MonetaryAmount / QuantitativeValue, or the API's {"min", "max", "period"}."""
+    if "period" in value or "min" in value or "max" in value:
+        low, high, unit = _to_float(value.get("min")), _to_float(value.get("max")), value.get("period")
+    else:
+        currency = clean_text(value.get("currency"))
+        if currency and currency.upper() not in ("EUR", "€", "EURO", "EUROS"):
+            warnings.append(f"salary: currency {currency!r} is not euros")
+            return []
+        inner = value.get("value") if "value" in value else value
+        unit = value.get("unitText")
+        if isinstance(inner, dict):
+            unit = inner.get("unitText") or unit
+            low, high = _to_float(inner.get("minValue")), _to_float(inner.get("maxValue"))
+            if low is None and high is None:
+                low = high = _to_float(inner.get("value"))
+        else:
+            low = high = _to_float(inner)
+    if low is None and high is None:
+        return []
+    period = _UNITS.get(fold(clean_text(unit) or "")) if unit else None
+    if period == "other":
+        warnings.append(f"salary: {clean_text(unit)} amount not converted")
+        return []
+    if period is None:
+        period = _by_magnitude(max(v for v in (low, high) if v is not None))
+    return [_Range(low, high, period, net=False)]
+
+
+def _annual(value: float | None, period: Period | None) -> int | None:
+    if value is None or period is None:
+        return None
+    return int(round(value * (12 if period == "monthly" else 1)))
+
+
+def _net_summary(ranges: list[_Range]) -> dict[str, Any] | None:
+    if not ranges:
+        return None
+    periods = {r.period for r in ranges}
+    if len(periods) == 1 and None not in periods:
+        lows = [r.low for r in ranges if r.low is not None]
+        highs = [r.high for r in ranges if r.high is not None]
+        period = periods.pop()
+        as_int = lambda v: int(round(v)) if v is not None else None  # noqa: E731
+        return {"net_min": as_int(min(lows, default=None)), "net_max": as_int(max(highs, default=None)),
+                "period": period}
+    lows = [a for r in ranges if (a := _annual(r.low, r.period)) is not None]
+    highs = [a for r in ranges if (a := _annual(r.high, r.period)) is not None]
+    return {"net_min": min(lows, default=None), "net_max": max(highs, default=None), "period": "annual"}
+
+
+def parse_salary(value: object, *, warnings: list[str] | None = None) -> Salary:
+    """Gross annual ``min``/``max`` and the net figures of a raw salary (see module doc)."""
+    sink: list[str] = [] if warnings is None else warnings
+    items = value if isinstance(value, (list, tuple)) else [value]
+    ranges: list[_Range] = []
+    for item in items:
+        if isinstance(item, dict):
+            ranges += _dict_range(item, sink)
+        elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
+            ranges += _text_ranges(str(item), sink)
+    lows: list[int] = []
+    highs: list[int] = []
+    for r in ranges:
+        if r.net or r.period is None:
+            continue
+        for bound, out in ((r.low, lows), (r.high, highs)):
+            annual = _annual(bound, r.period)
+            if annual is None:
+                continue
+            if ANNUAL_RANGE[0] <= annual <= ANNUAL_RANGE[1]:
+                out.append(annual)
+            else:
+                sink.append(f"salary: implausible gross annual amount {annual}")
+    low, high = min(lows, default=None), max(highs, default=None)
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    return Salary(low, high, _net_summary([r for r in ranges if r.net]))

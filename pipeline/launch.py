@@ -1,0 +1,415 @@
+"""Launch one crawl of one source in its own process: lease, run record, time limit.
+
+``catalogue crawl``, ``crawl --all``, ``catalogue demo`` and the scheduler all go through
+:func:`launch_crawl`::
+
+    >>> outcome = launch_crawl("pep", config_path="crawlers/sources.toml", db_url="sqlite:///catalogue.db")
+    >>> outcome.status, outcome.counters["items_new"]
+    ('succeeded', 12)
+
+What it does, in order:
+
+1. takes the source's lease (:mod:`storage.locks`); when another crawl of the source holds
+   it (another scheduler, a manual ``catalogue crawl``), records a ``skipped`` run and
+   returns at once;
+2. marks ``interrupted`` any ``running`` run of the source left by a process that died,
+   creates the run record (``running``) and spawns the crawl process
+   ``python -m pipeline.runner --source S --config C --db URL --run-id N [--full] [--cache]``
+   (Scrapy's reactor cannot be restarted, so every crawl gets a fresh process);
+3. while it runs: forwards its output to our stderr (through a pseudo-terminal when
+   stderr is a terminal, so the crawl's live progress shows), keeps the last lines,
+   renews the lease, and stops it (SIGTERM, then SIGKILL after a grace period) when the
+   time limit passes, when ``stop_event`` is set (the scheduler shutting down) or when we
+   receive SIGINT/SIGTERM ourselves;
+4. once it has exited: a run the process did not finish (it crashed, or was killed) is
+   marked ``interrupted`` with the reason and the tail of its output; a run it ended as
+   ``interrupted`` after we stopped it gets our reason ("time limit of 3600 s exceeded");
+5. releases the lease and returns the run record's final values as a :class:`RunOutcome`.
+
+An ``interrupted`` crawl expires nothing (``pipeline.postcrawl``). When we were stopped by
+a signal, the signal is delivered again once the run is recorded and the lease released,
+so Ctrl-C still ends the calling program (``KeyboardInterrupt``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, Callable, Sequence
+
+from sqlalchemy.engine import make_url
+
+from crawlers.config import load_config
+from storage import locks
+from storage.db import connect, resolve_db_url, session
+from storage.runs import get_run, interrupt_orphans, mark_interrupted, run_counters, start_run
+
+log = logging.getLogger(__name__)
+
+#: seconds a lease lasts without renewal (a dead launcher's lease is taken over after this)
+LEASE_TTL_SECONDS = 180.0
+#: seconds between SIGTERM and SIGKILL when stopping a crawl
+STOP_GRACE_SECONDS = 60.0
+#: lines of the crawl process's output kept for the run record of a crash
+TAIL_LINES = 25
+#: the longest error message written on a run record
+MAX_MESSAGE_CHARS = 2000
+#: seconds between two checks of the child, the clock and the stop requests
+_POLL_SECONDS = 0.2
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07]*\x07|[@-Z\\-_])")
+
+#: given the run id, the crawl process's argv (tests use a tiny fake child)
+ChildArgv = Callable[[int], Sequence[str]]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a launched crawl ended: the final values of its run record."""
+
+    run_id: int
+    source: str
+    status: str
+    counters: dict[str, int] = field(default_factory=dict)
+    error_message: str | None = None
+
+
+def child_command(source: str, *, config_path: str, db_url: str, run_id: int,
+                  full_refresh: bool = False, cache: bool = False) -> list[str]:
+    """The argv of the crawl process (``python -m pipeline.runner …``).
+
+    The database URL travels in ``CATALOGUE_DB_URL`` (see :func:`launch_crawl`); it is also
+    put on the command line only when it carries no password, as argv is world-readable.
+    """
+    argv = [sys.executable, "-m", "pipeline.runner", "--source", source, "--config", config_path]
+    if make_url(db_url).password is None:
+        argv += ["--db", db_url]
+    argv += ["--run-id", str(run_id)]
+    if full_refresh:
+        argv.append("--full")
+    if cache:
+        argv.append("--cache")
+    return argv
+
+
+class _StopRequest:
+    """Why the crawl must stop (first reason wins), and whether to kill it right away."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.signum: int | None = None
+        self.force = False
+
+    def request(self, reason: str, signum: int | None = None) -> None:
+        if self.reason is None:
+            self.reason, self.signum = reason, signum
+        elif signum is not None:
+            self.force = True  # a second signal: no more grace
+
+
+class _SignalGuard:
+    """Turn SIGINT/SIGTERM into stop requests while a crawl runs (main thread only)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, stop: _StopRequest) -> None:
+        self.stop = stop
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> "_SignalGuard":
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                self.previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        self.stop.request(f"received {signal.Signals(signum).name}", signum)
+
+    def __exit__(self, *_exc: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+    def redeliver(self) -> None:
+        """Raise the received signal again, now handled by the caller's own handler."""
+        if self.stop.signum is not None and self.previous:
+            signal.raise_signal(self.stop.signum)
+
+
+class _ChildOutput:
+    """Copies the crawl process's output to our stderr and keeps its last lines."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.lines: deque[str] = deque(maxlen=TAIL_LINES)
+        self._partial = ""
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.thread = threading.Thread(target=self._pump, name="crawl-output", daemon=True)
+        self.thread.start()
+
+    def _pump(self) -> None:
+        while True:
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:  # EIO: the pseudo-terminal's other end closed
+                break
+            if not data:
+                break
+            self._take(self._decoder.decode(data))
+        self._take(self._decoder.decode(b"", final=True))
+        if self._partial.strip():
+            self.lines.append(self._partial.strip())
+        os.close(self.fd)
+
+    def _take(self, text: str) -> None:
+        if not text:
+            return
+        try:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+        except (OSError, ValueError):  # our stderr is gone: keep the tail anyway
+            pass
+        chunks = (self._partial + text).split("\n")
+        self._partial = chunks.pop()
+        for chunk in chunks:
+            # a pty ends lines with "\r\n"; a bare "\r" redraws the line (progress display)
+            line = _ANSI.sub("", chunk.rstrip("\r").split("\r")[-1]).strip()
+            if line:
+                self.lines.append(line)
+
+    def tail(self) -> str:
+        self.thread.join(timeout=5)
+        return "\n".join(self.lines)
+
+
+def _on_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _output_pipe(use_pty: bool) -> tuple[int, int]:
+    """(read end, write end) for the child's stdout+stderr: a pty on a terminal, else a pipe."""
+    if use_pty:
+        import fcntl
+        import pty
+        import termios
+
+        master, slave = pty.openpty()
+        try:  # same width as our terminal, for the crawl's progress line
+            size = fcntl.ioctl(sys.stderr.fileno(), termios.TIOCGWINSZ, b"\0" * 8)
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, size)
+        except OSError:
+            pass
+        return master, slave
+    return os.pipe()
+
+
+def _child_env(db_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["CATALOGUE_DB_URL"] = db_url
+    env["PYTHONUNBUFFERED"] = "1"
+    path = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = str(_PROJECT_ROOT) + (os.pathsep + path if path else "")
+    return env
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)  # the child leads its own session: its helpers go too
+    except (ProcessLookupError, PermissionError):
+        try:
+            proc.send_signal(sig)
+        except ProcessLookupError:
+            pass
+
+
+def _describe_exit(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exited with code {returncode}"
+
+
+def _cap(message: str) -> str:
+    return message if len(message) <= MAX_MESSAGE_CHARS else "…" + message[-(MAX_MESSAGE_CHARS - 1):]
+
+
+def _outcome(engine: Any, run_id: int) -> RunOutcome:
+    with session(engine) as s:
+        run = get_run(s, run_id)
+        return RunOutcome(run_id=run.id, source=run.source, status=run.status,
+                          counters=run_counters(run), error_message=run.error_message)
+
+
+def launch_crawl(source_name: str, *, config_path: str | os.PathLike[str] | None, db_url: str | None,
+                 trigger: str = "manual", full_refresh: bool = False, cache: bool = False,
+                 time_limit: float | None = None, stop_event: threading.Event | None = None,
+                 grace_seconds: float = STOP_GRACE_SECONDS, lease_ttl: float = LEASE_TTL_SECONDS,
+                 _child_argv: ChildArgv | None = None) -> RunOutcome:
+    """Crawl ``source_name`` in a child process under the source's lease; see the module doc.
+
+    ``time_limit`` (seconds) overrides the source's ``time_limit``; 0 or less means none.
+    ``stop_event``, when set by another thread, stops the crawl (``interrupted``).
+    ``_child_argv`` replaces the ``pipeline.runner`` command (tests). Raises
+    ``crawlers.config.ConfigError`` for an unknown source and ``storage.db.DatabaseError``
+    when the database cannot be opened; a crawl that goes wrong is a run status, not an
+    exception.
+    """
+    config = load_config(config_path)
+    source = config.source(source_name)
+    db_url = resolve_db_url(db_url)
+    engine = connect(db_url)
+    limit = source.time_limit if time_limit is None else time_limit
+    holder = locks.make_holder()
+    stop = _StopRequest()
+    guard = _SignalGuard(stop)
+    try:
+        with guard:
+            if not locks.acquire(engine, source.name, holder, lease_ttl):
+                outcome = _record_skipped(engine, source.name, source.kind, trigger=trigger,
+                                          full_refresh=full_refresh)
+            else:
+                try:
+                    run_id = _start(engine, source.name, source.kind, trigger=trigger, full_refresh=full_refresh)
+                    locks.renew(engine, source.name, holder, lease_ttl, run_id=run_id)
+                    argv = list(_child_argv(run_id) if _child_argv else child_command(
+                        source.name, config_path=str(Path(config.path).resolve()), db_url=db_url,
+                        run_id=run_id, full_refresh=full_refresh, cache=cache))
+                    _run_child(engine, argv, run_id=run_id, source=source.name, db_url=db_url, holder=holder,
+                               limit=limit, stop=stop, stop_event=stop_event, grace=grace_seconds,
+                               lease_ttl=lease_ttl)
+                finally:
+                    locks.release(engine, source.name, holder)
+                outcome = _outcome(engine, run_id)
+                log.info("run %s of %s: %s", run_id, source.name, outcome.status,
+                         extra={"source": source.name, "run_id": run_id, "status": outcome.status})
+    finally:
+        engine.dispose()
+    guard.redeliver()  # Ctrl-C / SIGTERM still end the caller, now that all is recorded
+    return outcome
+
+
+def _start(engine: Any, source: str, kind: str, *, trigger: str, full_refresh: bool) -> int:
+    """Under the lease: close the runs a dead process left ``running``, then create ours."""
+    with session(engine) as s, s.begin():
+        orphans = interrupt_orphans(s, source, reason="its crawl process disappeared without recording an end")
+        run_id = start_run(s, source, kind, trigger=trigger, full_refresh=full_refresh)
+    if orphans:
+        log.warning("runs %s of %s were left running by a dead process: marked interrupted", orphans, source,
+                    extra={"source": source, "run_id": run_id})
+    return run_id
+
+
+def _record_skipped(engine: Any, source: str, kind: str, *, trigger: str, full_refresh: bool) -> RunOutcome:
+    lease = locks.current_lease(engine, source)
+    detail = f" (run {lease.run_id}, lease held by {lease.holder})" if lease else ""
+    with session(engine) as s, s.begin():
+        run_id = start_run(s, source, kind, trigger=trigger, status="skipped", full_refresh=full_refresh,
+                           error_message=f"another crawl of {source} is running{detail}")
+    log.warning("crawl of %s skipped: another crawl holds its lease%s", source, detail,
+                extra={"source": source, "run_id": run_id})
+    return _outcome(engine, run_id)
+
+
+def _run_child(engine: Any, argv: list[str], *, run_id: int, source: str, db_url: str, holder: str,
+               limit: float, stop: _StopRequest, stop_event: threading.Event | None, grace: float,
+               lease_ttl: float) -> None:
+    """Spawn, watch and if need be stop the crawl process; record how it ended."""
+    if stop.reason is not None or (stop_event is not None and stop_event.is_set()):
+        with session(engine) as s, s.begin():
+            mark_interrupted(s, run_id, reason=f"{stop.reason or 'the scheduler is shutting down'} "
+                                               "before the crawl process started")
+        return
+    read_fd, write_fd = _output_pipe(_on_terminal())
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=write_fd, stderr=write_fd,
+                                env=_child_env(db_url), start_new_session=True)
+    except OSError as exc:
+        os.close(read_fd)
+        with session(engine) as s, s.begin():
+            mark_interrupted(s, run_id, reason=_cap(f"could not start the crawl process: {exc}"))
+        return
+    finally:
+        os.close(write_fd)
+    output = _ChildOutput(read_fd)
+    context = {"source": source, "run_id": run_id}
+    try:
+        with session(engine) as s, s.begin():
+            get_run(s, run_id).pid = proc.pid
+        log.info("crawl of %s started: run %s, pid %s", source, run_id, proc.pid, extra={**context, "pid": proc.pid})
+        started = time.monotonic()
+        next_renewal = started + lease_ttl / 3
+        kill_at: float | None = None
+        while proc.poll() is None:
+            now = time.monotonic()
+            if stop.reason is None:
+                if stop_event is not None and stop_event.is_set():
+                    stop.request("the scheduler is shutting down")
+                elif limit and limit > 0 and now - started > limit:
+                    stop.request(f"time limit of {limit:g} s exceeded")
+            if stop.reason is not None and kill_at is None:
+                log.warning("stopping the crawl of %s (run %s): %s", source, run_id, stop.reason, extra=context)
+                _signal_group(proc, signal.SIGTERM)
+                kill_at = now + grace
+            if kill_at is not None and (now >= kill_at or stop.force):
+                _signal_group(proc, signal.SIGKILL)
+                kill_at = float("inf")
+            if now >= next_renewal:
+                next_renewal = now + lease_ttl / 3
+                if not _renew(engine, source, holder, lease_ttl, run_id):
+                    stop.request("the source's lease was lost (taken over by another crawl)")
+            try:
+                proc.wait(timeout=_POLL_SECONDS)
+            except subprocess.TimeoutExpired:
+                pass
+    finally:
+        if proc.poll() is None:  # leaving on an exception: leave no orphan behind
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
+        _record_end(engine, run_id, proc.returncode, stop.reason, output.tail())
+
+
+def _renew(engine: Any, source: str, holder: str, ttl: float, run_id: int) -> bool:
+    """Renew the lease; a database hiccup is logged and tolerated (the lease outlives it)."""
+    try:
+        if locks.renew(engine, source, holder, ttl, run_id=run_id):
+            return True
+        return locks.acquire(engine, source, holder, ttl, run_id=run_id)  # expired but not taken
+    except Exception as exc:  # noqa: BLE001 - any driver error
+        log.warning("could not renew the lease of %s: %s", source, exc, extra={"source": source})
+        return True
+
+
+def _record_end(engine: Any, run_id: int, returncode: int, stop_reason: str | None, tail: str) -> None:
+    """Mark the run ``interrupted`` when the process did not finish it; add why we stopped it."""
+    with session(engine) as s, s.begin():
+        run = get_run(s, run_id)
+        if run.status == "running":
+            if stop_reason:
+                reason = f"{stop_reason}; crawl process {_describe_exit(returncode)}"
+            elif returncode == 0:
+                reason = "crawl process exited without recording an end"
+            else:
+                reason = f"crawl process {_describe_exit(returncode)}"
+            if tail:
+                reason += f"; last output:\n{tail}"
+            mark_interrupted(s, run_id, reason=_cap(reason))
+        elif stop_reason and run.status == "interrupted":
+            run.error_message = _cap(f"{stop_reason} ({run.error_message})" if run.error_message else stop_reason)
+        elif returncode != 0:
+            log.warning("crawl process of run %s %s after recording %s", run_id, _describe_exit(returncode),
+                        run.status, extra={"run_id": run_id})

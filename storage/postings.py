@@ -1,0 +1,520 @@
+"""Postings: what each source publishes, one row per ``(source, reference)``, with history.
+
+The item pipeline hands normalized postings over in batches; this module stores them and
+keeps the incremental-crawl state that the next crawl of the source starts from::
+
+    result = upsert_postings(session, [(normalized, raw_item_dict), ...],
+                             run_id=12, seen_at=crawl_time)
+    result.new, result.updated, result.unchanged      # counters of the crawl run
+    result.changed_offer_ids                          # offers to refresh (storage.offers)
+
+    mark_seen(session, "pep", ["2026-2561234"], run_id=12, seen_at=crawl_time)
+    mark_gone(session, "pep", reference="2026-2558790", run_id=12, at=now)      # 404/410
+    mark_missing_gone(session, "pep", run_id=12, at=now, seen_since=crawl_time)
+    known_listing_entries(session, "pep")   # {listing_ref: {"reference", "listing_key", "offer"}}
+
+How a posting changes:
+
+- **Upsert** by ``(source, reference)``. A content hash of the tracked fields
+  (:data:`TRACKED_FIELDS`: the catalogue record plus what deduplication relies on) tells
+  unchanged postings apart without reading them back; when the hash differs, the stored
+  values are read and each field that really changed writes one ``changes`` row (entity
+  ``"posting"``, ``entity_id`` the posting id, old/new value as text — see
+  :func:`as_change_text` — and the run id).
+- New or changed **digital** postings get ``dedup_pending = True`` (``pipeline.dedup``
+  assigns them to offers). Non-digital postings are stored too, so the incremental crawl
+  knows them, but never belong to an offer: a posting that stops being digital leaves
+  its offer.
+- ``first_seen_at`` is set once; ``last_seen_at`` and ``last_run_id`` move on every
+  sighting (upsert or :func:`mark_seen`). A ``gone`` posting seen again is ``active``
+  again, and its offer is refreshed.
+- ``status`` is ``active`` or ``gone`` (absent from a complete listing after a
+  succeeded crawl, or its page answered 404/410). Deadline expiry is a state of offers
+  (``storage.offers``), not of postings.
+
+Every function works on the caller's session and never commits. Batches are read with
+one query per few hundred keys and written with bulk INSERT/UPDATE statements (SQLite
+and PostgreSQL alike): a batch of 10,000 postings costs a handful of statements, not
+10,000 round trips.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence, TypeVar
+
+from sqlalchemy import String, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from normalize.record import NormalizedPosting
+from storage.models import RECORD_FIELDS, Change, NonOfferPage, Posting
+from storage.types import utcnow
+
+if TYPE_CHECKING:  # the shape only: storage never imports crawlers at run time
+    from crawlers.items import KnownEntry
+
+log = logging.getLogger(__name__)
+
+#: fields whose change is a change of the posting (one ``changes`` row each): the
+#: catalogue record, plus the URL, the digital flag and the facts deduplication uses
+TRACKED_FIELDS: tuple[str, ...] = RECORD_FIELDS + (
+    "url", "is_digital", "employer_key", "pep_references", "salary_net",
+)
+
+#: how many keys go into one ``IN (…)`` list
+BATCH_SIZE = 500
+
+_DATE_FIELDS = frozenset({"published_at", "deadline"})
+_INT_FIELDS = frozenset({"salary_min", "salary_max"})
+_LIST_FIELDS = frozenset({"pep_references"})
+_DICT_FIELDS = frozenset({"salary_net"})
+_BOOL_FIELDS = frozenset({"is_digital"})
+
+#: length limits of the bounded text columns (PostgreSQL refuses longer values)
+_MAX_LENGTH: dict[str, int] = {
+    column.name: column.type.length
+    for column in Posting.__table__.columns
+    if isinstance(column.type, String) and column.type.length
+}
+
+_NON_OFFER_URL_LENGTH: int = NonOfferPage.__table__.c.url.type.length or 1000
+
+#: the columns read back for every posting of a batch (cheap: no long text)
+_LIGHT_COLUMNS = (
+    Posting.id, Posting.source, Posting.reference, Posting.content_hash, Posting.status,
+    Posting.offer_id, Posting.listing_ref, Posting.listing_key, Posting.detail_fetched,
+    Posting.dedup_pending,
+)
+
+#: the listing bookkeeping a posting carries besides its content
+_BOOKKEEPING = ("listing_ref", "listing_key", "detail_fetched")
+
+T = TypeVar("T")
+
+
+@dataclass
+class UpsertResult:
+    """What :func:`upsert_postings` did with one batch.
+
+    ``new`` + ``updated`` + ``unchanged`` + ``skipped`` = the number of items given.
+    ``updated`` counts content changes and postings back from ``gone``; ``skipped``
+    counts items that could not be stored (no source, reference or title; a reference
+    too long for its column) or that a later item of the same batch with the same
+    ``(source, reference)`` superseded. ``changed_offer_ids``: offers whose postings
+    changed, came back, or left them (refresh them with ``storage.offers.refresh_offers``).
+    """
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changed_offer_ids: set[str] = field(default_factory=set)
+    skipped: int = 0
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def chunked(values: Iterable[T], size: int = BATCH_SIZE) -> Iterator[list[T]]:
+    """Successive lists of at most ``size`` values (``itertools.batched`` of Python 3.12)."""
+    batch: list[T] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def as_change_text(value: Any) -> str | None:
+    """The text a ``changes`` row keeps for a value, also used for the content hash.
+
+    >>> as_change_text(date(2027, 1, 4)), as_change_text(45000), as_change_text(True)
+    ('2027-01-04', '45000', 'true')
+    >>> as_change_text({"min": 2500, "period": "monthly"})
+    '{"min": 2500, "period": "monthly"}'
+
+    ``None`` stays ``None``; lists and dicts become JSON with sorted keys, so that the
+    same value always gives the same text.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return str(value)
+
+
+def change_row(entity: str, entity_id: str | int, name: str, old: Any, new: Any,
+               *, run_id: int | None, at: datetime) -> dict[str, Any]:
+    """One ``changes`` row (as a dict for a bulk INSERT)."""
+    return {"entity": entity, "entity_id": str(entity_id), "field": name,
+            "old_value": as_change_text(old), "new_value": as_change_text(new),
+            "run_id": run_id, "changed_at": at}
+
+
+def insert_changes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Write ``changes`` rows in one bulk INSERT (nothing when ``rows`` is empty)."""
+    if rows:
+        session.execute(insert(Change), list(rows))
+
+
+def content_hash(values: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the tracked fields of a posting, in :data:`TRACKED_FIELDS` order."""
+    payload = json.dumps([as_change_text(values.get(name)) for name in TRACKED_FIELDS],
+                         ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """``value`` as the column ``name`` stores it; raises TypeError/ValueError when unusable."""
+    if name in _BOOL_FIELDS:
+        return True if value is None else bool(value)
+    if name in _LIST_FIELDS:
+        return [str(v) for v in value] if value else []
+    if value is None:
+        return None
+    if name in _DATE_FIELDS:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            return date.fromisoformat(value.strip()[:10])
+        raise TypeError(f"not a date: {type(value).__name__}")
+    if name in _INT_FIELDS:
+        if isinstance(value, bool):
+            raise TypeError("a boolean is not an amount")
+        return int(round(float(value))) if isinstance(value, float) else int(value)
+    if name in _DICT_FIELDS:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"not an object: {type(value).__name__}")
+        return dict(value)
+    text = value if isinstance(value, str) else str(value)
+    limit = _MAX_LENGTH.get(name)
+    if limit and len(text) > limit:
+        raise ValueError(f"longer than {limit} characters")
+    return text
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` with anything JSON cannot hold turned into text (raw items are free-form)."""
+    try:
+        return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+    except (TypeError, ValueError):
+        return {"unserializable": str(value)}
+
+
+@dataclass
+class _Incoming:
+    """One item of a batch, ready to store."""
+
+    key: tuple[str, str]
+    values: dict[str, Any]  # TRACKED_FIELDS
+    extra: dict[str, Any]  # the other columns (bookkeeping, derived facts, raw)
+    digest: str
+
+    def columns(self) -> dict[str, Any]:
+        """Every column the item sets, JSON columns made safe (only for rows written)."""
+        return {**self.values, **self.extra, "job_family_evidence": _jsonable(self.extra["job_family_evidence"]),
+                "raw": _jsonable(self.extra["raw"]), "content_hash": self.digest}
+
+
+def _prepare(posting: NormalizedPosting, raw: Mapping[str, Any] | None) -> _Incoming | None:
+    """Validate and coerce one item; None (and a log line) when it cannot be stored."""
+    source = (posting.source or "").strip()
+    reference = str(posting.reference).strip() if posting.reference is not None else ""
+    title = (posting.title or "").strip()
+    if not source or not reference or not title:
+        log.warning("posting not stored: source %r, reference %r, title %r (all three are required)",
+                    posting.source, posting.reference, posting.title)
+        return None
+    if len(source) > _MAX_LENGTH["source"] or len(reference) > _MAX_LENGTH["reference"]:
+        log.warning("posting not stored: source or reference too long (%r, %r)", source[:120], reference[:240])
+        return None
+    warnings = [str(w) for w in (posting.warnings or [])]
+    values: dict[str, Any] = {}
+    for name in TRACKED_FIELDS:
+        given = getattr(posting, name, None)
+        try:
+            values[name] = _coerce(name, given)
+        except (TypeError, ValueError, OverflowError) as exc:
+            values[name] = None if name not in _LIST_FIELDS else []
+            warnings.append(f"{name}: value {given!r} not stored ({exc})")
+    raw = dict(raw or {})
+    listing_ref = raw.get("listing_ref")
+    listing_key = raw.get("listing_key")
+    extra = {
+        "listing_ref": None if listing_ref is None else str(listing_ref),
+        "listing_key": None if listing_key is None else str(listing_key),
+        "detail_fetched": bool(raw.get("detail_fetched", True)),
+        "job_family_evidence": posting.job_family_evidence or {},
+        "warnings": warnings,
+        "raw": raw,
+    }
+    return _Incoming((source, reference), values, extra, content_hash(values))
+
+
+def _load_light(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """The stored rows (light columns) of ``keys``: one query per source and chunk."""
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for source, reference in keys:
+        by_source[source].append(reference)
+    found: dict[tuple[str, str], Any] = {}
+    for source, references in by_source.items():
+        for chunk in chunked(references):
+            rows = session.execute(
+                select(*_LIGHT_COLUMNS).where(Posting.source == source, Posting.reference.in_(chunk))
+            )
+            for row in rows:
+                found[(row.source, row.reference)] = row
+    return found
+
+
+def _load_tracked(session: Session, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The stored tracked fields of the postings ``ids`` (only those whose hash differs)."""
+    columns = [Posting.id] + [getattr(Posting, name) for name in TRACKED_FIELDS]
+    out: dict[int, dict[str, Any]] = {}
+    for chunk in chunked(ids):
+        for row in session.execute(select(*columns).where(Posting.id.in_(chunk))):
+            out[row.id] = {name: getattr(row, name) for name in TRACKED_FIELDS}
+    return out
+
+
+# ------------------------------------------------------------------------------ upsert
+
+
+def upsert_postings(session: Session, items: Sequence[tuple[NormalizedPosting, Mapping[str, Any]]], *,
+                    run_id: int | None, seen_at: datetime) -> UpsertResult:
+    """Insert or update a batch of postings by ``(source, reference)``.
+
+    ``items`` pairs each :class:`~normalize.record.NormalizedPosting` with its raw item
+    dict (``crawlers.items.RawPosting.to_dict()``: ``listing_ref``, ``listing_key`` and
+    ``detail_fetched`` are read from it, and the whole dict is kept in ``postings.raw``).
+    ``seen_at`` is the sighting time (aware, or naive UTC)::
+
+        r = upsert_postings(session, [(posting, raw)], run_id=12, seen_at=crawl_time)
+        (r.new, r.updated, r.unchanged)        # (1, 0, 0)
+
+    Upserting the same batch again gives ``(0, 0, 1)`` and writes no ``changes`` row.
+    Values a column cannot hold (a 5-letter category, a salary that is not a number)
+    are stored as null with a warning appended to the posting's ``warnings``.
+    """
+    result = UpsertResult()
+    incoming: dict[tuple[str, str], _Incoming] = {}
+    for posting, raw in items:
+        try:
+            prepared = _prepare(posting, raw)
+        except Exception:  # noqa: BLE001 - one bad item never loses the batch
+            log.exception("posting not stored: unexpected value in %r", getattr(posting, "reference", None))
+            prepared = None
+        if prepared is None:
+            result.skipped += 1
+            continue
+        if prepared.key in incoming:
+            log.debug("posting %s/%s given twice in one batch: the later one is stored", *prepared.key)
+            result.skipped += 1
+        incoming[prepared.key] = prepared
+    if not incoming:
+        return result
+
+    stored = _load_light(session, incoming)
+    stale_ids = [row.id for key, row in stored.items() if row.content_hash != incoming[key].digest]
+    old_values = _load_tracked(session, stale_ids)
+
+    inserts: list[dict[str, Any]] = []
+    full_updates: list[dict[str, Any]] = []
+    touch: dict[bool, list[int]] = {True: [], False: []}  # detail_fetched → ids only seen again
+    changes: list[dict[str, Any]] = []
+    for key, item in incoming.items():
+        row = stored.get(key)
+        digital = item.values["is_digital"]
+        if row is None:
+            inserts.append({
+                "source": key[0], "reference": key[1], **item.columns(), "status": "active", "offer_id": None,
+                "first_seen_at": seen_at, "last_seen_at": seen_at, "last_run_id": run_id,
+                "detail_fetched_at": seen_at if item.extra["detail_fetched"] else None,
+                "gone_at": None, "dedup_pending": digital,
+            })
+            result.new += 1
+            continue
+
+        old = old_values.get(row.id)
+        changed = [] if old is None else [
+            name for name in TRACKED_FIELDS
+            if as_change_text(old[name]) != as_change_text(item.values[name])
+        ]
+        revived = row.status == "gone"
+        bookkeeping_moved = any(getattr(row, name) != item.extra[name] for name in _BOOKKEEPING)
+        if not changed and not revived and not bookkeeping_moved and row.content_hash == item.digest:
+            touch[item.extra["detail_fetched"]].append(row.id)
+            result.unchanged += 1
+            continue
+
+        offer_id = row.offer_id
+        if changed or revived:
+            result.updated += 1
+            changes.extend(change_row("posting", row.id, name, old[name], item.values[name],
+                                      run_id=run_id, at=seen_at) for name in changed)
+            if revived:
+                changes.append(change_row("posting", row.id, "status", "gone", "active",
+                                          run_id=run_id, at=seen_at))
+            if row.offer_id:
+                result.changed_offer_ids.add(row.offer_id)
+            if not digital:
+                offer_id = None  # only digital postings belong to offers
+        else:
+            result.unchanged += 1
+        full_updates.append({
+            "id": row.id, **item.columns(), "status": "active", "gone_at": None, "offer_id": offer_id,
+            "last_seen_at": seen_at, "last_run_id": run_id,
+            "detail_fetched_at": seen_at if item.extra["detail_fetched"] else None,
+            "dedup_pending": digital and (bool(changed) or bool(row.dedup_pending)),
+        })
+
+    if inserts:
+        session.execute(insert(Posting), inserts)
+    if full_updates:
+        session.execute(update(Posting), full_updates)
+    for fetched, ids in touch.items():
+        values: dict[str, Any] = {"last_seen_at": seen_at, "last_run_id": run_id}
+        if fetched:
+            values["detail_fetched_at"] = seen_at
+        for chunk in chunked(ids):
+            session.execute(update(Posting).where(Posting.id.in_(chunk)).values(**values)
+                            .execution_options(synchronize_session=False))
+    insert_changes(session, changes)
+    _forget_non_offers(session, incoming.values())
+    return result
+
+
+def _forget_non_offers(session: Session, items: Iterable[_Incoming]) -> None:
+    """A listed URL that now carries a posting is no longer a known non-offer page."""
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for item in items:
+        if item.extra["listing_ref"]:
+            by_source[item.key[0]].append(item.extra["listing_ref"])
+    for source, urls in by_source.items():
+        for chunk in chunked(urls):
+            session.execute(delete(NonOfferPage).where(NonOfferPage.source == source, NonOfferPage.url.in_(chunk))
+                            .execution_options(synchronize_session=False))
+
+
+# ------------------------------------------------------------------- seen, gone, known
+
+
+def mark_seen(session: Session, source: str, listing_refs: Iterable[str], *,
+              run_id: int | None, seen_at: datetime) -> int:
+    """Known, unchanged postings seen in the listing without a detail fetch.
+
+    Moves ``last_seen_at`` / ``last_run_id`` of the source's postings whose
+    ``listing_ref`` is given; returns how many postings moved. ``gone`` postings are
+    left alone (:func:`known_listing_entries` never offers them to the spider, so a
+    sighting of one is a re-listing that deserves a detail fetch, via the upsert).
+    """
+    refs = list(dict.fromkeys(r for r in listing_refs if r))
+    count = 0
+    for chunk in chunked(refs):
+        outcome = session.execute(
+            update(Posting)
+            .where(Posting.source == source, Posting.listing_ref.in_(chunk), Posting.status != "gone")
+            .values(last_seen_at=seen_at, last_run_id=run_id)
+            .execution_options(synchronize_session=False)
+        )
+        count += max(outcome.rowcount or 0, 0)
+    return count
+
+
+def _mark_rows_gone(session: Session, rows: Sequence[Any], *, run_id: int | None, at: datetime) -> None:
+    """Set ``status = gone`` on ``rows`` (with ``id``), one ``changes`` row each."""
+    for chunk in chunked([row.id for row in rows]):
+        session.execute(update(Posting).where(Posting.id.in_(chunk))
+                        .values(status="gone", gone_at=at)
+                        .execution_options(synchronize_session=False))
+    insert_changes(session, [change_row("posting", row.id, "status", row.status, "gone", run_id=run_id, at=at)
+                             for row in rows])
+
+
+def mark_gone(session: Session, source: str, *, reference: str | None = None, listing_ref: str | None = None,
+              run_id: int | None, at: datetime) -> str | None:
+    """One posting whose own page answered 404 or 410 is ``gone`` (any source, even a feed).
+
+    The posting is found by ``reference``, else by ``listing_ref``. Returns its offer id
+    (to refresh), or None when the posting is unknown or belongs to no offer. A posting
+    already gone keeps its first ``gone_at``.
+    """
+    if reference:
+        where = Posting.reference == str(reference).strip()
+    elif listing_ref:
+        where = Posting.listing_ref == listing_ref
+    else:
+        log.warning("mark_gone(%r) needs a reference or a listing_ref", source)
+        return None
+    rows = session.execute(select(Posting.id, Posting.status, Posting.offer_id)
+                           .where(Posting.source == source, where)).all()
+    _mark_rows_gone(session, [row for row in rows if row.status != "gone"], run_id=run_id, at=at)
+    return next((row.offer_id for row in rows if row.offer_id), None)
+
+
+def mark_missing_gone(session: Session, source: str, *, run_id: int | None, at: datetime,
+                      seen_since: datetime) -> set[str]:
+    """After a succeeded crawl of a complete listing: unseen postings of ``source`` are gone.
+
+    A posting is unseen when its ``last_seen_at`` is before ``seen_since`` (the crawl's
+    start) and the run ``run_id`` did not see it. The caller checks that the crawl
+    succeeded and that the source's listing is complete (CATALOGUE.md). Returns the ids
+    of the offers affected (refresh them: an offer whose postings are all gone expires).
+    """
+    unseen = [Posting.source == source, Posting.status != "gone", Posting.last_seen_at < seen_since]
+    if run_id is not None:
+        unseen.append(or_(Posting.last_run_id.is_(None), Posting.last_run_id != run_id))
+    rows = session.execute(select(Posting.id, Posting.status, Posting.offer_id).where(*unseen)).all()
+    _mark_rows_gone(session, rows, run_id=run_id, at=at)
+    if rows:
+        log.info("%s: %d postings not seen since %s marked gone", source, len(rows), seen_since.isoformat())
+    return {row.offer_id for row in rows if row.offer_id}
+
+
+def remember_non_offer(session: Session, source: str, url: str, listing_key: str | None, reason: str | None) -> None:
+    """Remember a listed URL that carries no offer, so it is not fetched again while unchanged."""
+    if not url or len(url) > _NON_OFFER_URL_LENGTH:
+        log.warning("%s: non-offer page not remembered (URL empty or too long): %r", source, (url or "")[:200])
+        return
+    page = session.get(NonOfferPage, (source, url))
+    if page is None:
+        session.add(NonOfferPage(source=source, url=url, listing_key=listing_key, reason=reason, seen_at=utcnow()))
+    else:
+        page.listing_key, page.reason, page.seen_at = listing_key, reason, utcnow()
+    session.flush()
+
+
+
+def known_listing_entries(session: Session, source: str) -> dict[str, KnownEntry]:
+    """What the next crawl of ``source`` may skip, keyed by listing ref.
+
+    ``{listing_ref: {"reference", "listing_key", "offer": True}}`` for the postings whose
+    detail page was fetched and that are not gone, and ``{url: {"reference": None,
+    "listing_key", "offer": False}}`` for the source's known non-offer pages (a posting
+    wins when both name the same URL).
+    """
+    known: dict[str, KnownEntry] = {}
+    for url, key in session.execute(select(NonOfferPage.url, NonOfferPage.listing_key)
+                                    .where(NonOfferPage.source == source)):
+        known[url] = {"reference": None, "listing_key": key, "offer": False}
+    rows = session.execute(
+        select(Posting.listing_ref, Posting.reference, Posting.listing_key).where(
+            Posting.source == source, Posting.detail_fetched.is_(True), Posting.status != "gone",
+            Posting.listing_ref.is_not(None),
+        )
+    )
+    for listing_ref, reference, key in rows:
+        known[listing_ref] = {"reference": reference, "listing_key": key, "offer": True}
+    return known

@@ -1,0 +1,19 @@
+"""Fixtures of the crawler tests; the helpers themselves live in ``crawl_kit.py``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from crawl_kit import SampleEngine  # noqa: E402
+
+
+@pytest.fixture
+def engine_for(samples_dir: Path) -> Callable[..., SampleEngine]:
+    """``engine_for(kind, overrides={url: (status, body)})``: a :class:`SampleEngine` on the samples."""
+    return lambda kind, **kw: SampleEngine(samples_dir, kind, **kw)

@@ -1,0 +1,142 @@
+"""Feed page objects: the sample RSS feed and its 6 offer pages, our Atom sample, and the
+category wordings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawl_kit import BASE_URLS, DATA
+from crawlers.pages.feed import FeedOfferPage, category_kind, parse_feed
+from expected_tables import record_rows
+
+BASE = BASE_URLS["feed"]
+#: per digital reference: (Localisation, Type de contrat, Catégorie, Télétravail, Rémunération, Date limite)
+PAGES = {
+    "ETA-2026-004560": ("Annecy (74)", "Titulaire ou contractuel", "A", None,
+                        "Entre 4 200 € et 5 300 € brut mensuel", "15/02/2027"),
+    "ETA-2026-004533": ("Valence (26)", "Titulaire ou contractuel", "A (ingénieur territorial)", "Oui",
+                        "Entre 46 000 € et 58 000 € brut annuel", "vendredi 5 février 2027"),
+    "ETA-2026-004502": ("Saint-Étienne (42)", "Titulaire", "Catégorie A", "Possible (1 jour par semaine)",
+                        "Selon grille indiciaire + RIFSEEP", "22/01/2027"),
+    "ETA-2026-004455": ("20 rue du Lac, 69003 Lyon", "Contractuel (CDD de 3 ans)", "A", "Jusqu'à 2 jours par semaine",
+                        "40 000 € - 48 000 € brut annuel", "31/01/2027"),
+    "ETA-2026-004398": ("Grenoble (38)", "Titulaire ou contractuel", "B", "Non",
+                        "Entre 2 300 € et 2 700 € brut mensuel", "15 janvier 2027"),
+    "ETA-2026-004187": ("Clermont-Ferrand (63)", "Titulaire ou contractuel", "A", "Oui, 2 jours par semaine",
+                        "Entre 3 000 € et 3 900 € brut mensuel + régime indemnitaire", "08/01/2027"),
+}
+CONTRACT_WORDS = {"titulaire_ou_contractuel": "Titulaire ou contractuel", "titulaire": "Titulaire",
+                  "contractuel": "Contractuel"}
+
+
+@pytest.fixture(scope="module")
+def feed(samples_dir: Path):
+    return parse_feed((samples_dir / "feed" / "samples" / "offres" / "rss.xml").read_bytes(), BASE + "/offres/rss.xml")
+
+
+@pytest.fixture(scope="module")
+def rows(samples_dir: Path) -> list[dict]:
+    return record_rows(samples_dir / "feed" / "EXPECTED.md")
+
+
+def test_rss_items_in_feed_order_with_listing_identity(feed, rows):
+    assert feed.version == "rss20" and feed.is_feed and feed.error is None
+    assert [e.guid for e in feed.entries] == [r["reference"] for r in rows]
+    for entry in feed.entries:
+        assert entry.listing_ref == entry.guid
+        assert entry.listing_key == entry.published and entry.published.endswith(("+0100", "+0200", "GMT"))
+        assert entry.link == f"{BASE}/offres/{entry.guid}.html"
+        assert not entry.atom and not entry.has_full_offer
+        assert len(entry.domains) == 1 and category_kind(entry.domains[0]) == "domain"
+
+
+def test_rss_item_alone_gives_the_not_digital_rows(feed, rows):
+    by_ref = {e.guid: e for e in feed.entries}
+    for row in rows:
+        raw = by_ref[row["reference"]].to_raw("emploi_territorial_aura", detail_fetched=False)
+        assert raw.detail_fetched is False
+        assert (raw.reference, raw.url) == (row["reference"], f"{BASE}/offres/{row['reference']}.html")
+        assert raw.employer == row["employer"]  # dc:creator
+        assert raw.category == f"Catégorie {row['category']}"
+        assert raw.contract == CONTRACT_WORDS[row["contract"]]
+        assert raw.title.startswith(row["title"])
+        assert raw.location is None and raw.salary is None and raw.deadline is None
+        assert raw.public_service is None  # no item states a versant
+        assert raw.description_html.startswith("<p><strong>")  # the item's own summary
+
+
+@pytest.mark.parametrize("reference", sorted(PAGES))
+def test_offer_pages_complete_their_item(samples_dir, feed, rows, reference):
+    row = next(r for r in rows if r["reference"] == reference)
+    entry = next(e for e in feed.entries if e.guid == reference)
+    html = (samples_dir / "feed" / "samples" / "offres" / f"{reference}.html").read_text(encoding="utf-8")
+    raw = FeedOfferPage(html, entry.link).to_raw(entry, "emploi_territorial_aura")
+    place, contract, category, remote, salary, deadline = PAGES[reference]
+    assert raw.detail_fetched is True
+    assert (raw.reference, raw.url, raw.listing_ref) == (reference, entry.link, reference)
+    assert raw.title == entry.title and raw.title.startswith(row["title"])
+    assert raw.employer == row["employer"]
+    assert (raw.location, raw.contract, raw.category, raw.remote, raw.salary, raw.deadline) == \
+        (place, contract, category, remote, salary, deadline)
+    assert row["city"] in raw.location
+    assert raw.published == entry.published
+    assert raw.job_labels == ["Informatique"]
+    assert raw.description_html.startswith("<h2>Missions</h2>")
+    assert "BP 20" not in str(raw.to_dict()) and "contact@" not in str(raw.to_dict())  # the footer's dl
+
+
+def test_employer_from_service_when_the_page_has_no_employeur():
+    page = FeedOfferPage("""<article class="offre"><h1>Chef de projet</h1><dl class="offre-infos">
+        <dt>Service</dt><dd>Ville de Lyon</dd><dt>Catégorie</dt><dd>A</dd></dl></article>
+        <footer><dl class="coordonnees"><dt>Employeur</dt><dd>Le centre de gestion</dd></dl></footer>""", "u")
+    assert page.employer == "Ville de Lyon"
+    assert page.infos == {"service": "Ville de Lyon", "categorie": "A"}
+
+
+def test_labels_are_matched_by_text_whatever_their_order_case_and_accents():
+    page = FeedOfferPage("""<article class="offre"><dl class="offre-infos"><div>
+        <dt>TELETRAVAIL :</dt><dd>Oui</dd></div><dt>Rémunération</dt><dd>2&nbsp;000&#8239;€</dd>
+        <dt>Date  limite</dt><dd> 08/01/2027 </dd></dl></article>""", "u")
+    assert page.infos == {"teletravail": "Oui", "remuneration": "2 000 €", "date limite": "08/01/2027"}
+
+
+def test_atom_sample_entries_are_complete_offers():
+    feed = parse_feed((DATA / "jobs.xml").read_bytes(), "https://beta.gouv.fr/jobs.xml")
+    assert feed.version == "atom10" and len(feed.entries) == 3
+    first, second, third = feed.entries
+    assert all(e.atom and e.has_full_offer for e in feed.entries)
+    raw = first.to_raw("beta_gouv")
+    assert raw.title == "Développeur·se fullstack" and raw.employer == "Mon Suivi Justice"
+    assert raw.reference == raw.listing_ref == "https://beta.gouv.fr/recrutement/2026/11/18/mon-suivi-justice.developpeur-fullstack"
+    assert raw.url == "https://beta.gouv.fr/recrutement/2026/11/18/mon-suivi-justice.developpeur-fullstack.html"
+    assert raw.published == "2026-11-18T10:00:00+01:00" and raw.listing_key == "2026-11-19T15:30:00+01:00"
+    assert raw.job_labels == ["Développement"] and raw.detail_fetched is True
+    assert "<h2>Votre mission</h2>" in raw.description_html and "&lt;" not in raw.description_html
+    assert raw.extra == {"startup": "Mon Suivi Justice", "author": "beta.gouv.fr"}
+    assert raw.location is None and raw.contract is None and raw.salary is None
+    assert second.title_and_startup == ("Product Owner, Coach·e produit", "Démarches Simplifiées")
+    assert third.to_raw("b").title == "Designer UX/UI & accessibilité"
+
+
+@pytest.mark.parametrize("term, kind", [
+    ("Catégorie A", "category"), ("catégorie A+", "category"), ("B", "category"), ("A (ingénieur territorial)", "category"),
+    ("Titulaire ou contractuel", "contract"), ("Contractuel (CDD de 3 ans)", "contract"), ("CDD de 3 ans", "contract"),
+    ("Emploi ouvert uniquement aux titulaires", "contract"), ("Apprentissage", "contract"),
+    ("Fonction publique territoriale", "versant"), ("Informatique", "domain"), ("Bâtiment et patrimoine", "domain"),
+    ("Médico-social", "domain"), ("Analyse de données", "domain"), ("", None), (None, None),
+])
+def test_category_kinds(term, kind):
+    assert category_kind(term) == kind
+
+
+@pytest.mark.parametrize("text", [None, b"", b"<html><body>502 Bad Gateway</body></html>", "pas du tout un flux"])
+def test_not_a_feed(text):
+    feed = parse_feed(text, "u")
+    assert not feed.is_feed and feed.entries == []
+
+
+def test_empty_but_valid_feed_is_a_feed():
+    feed = parse_feed(b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>', "u")
+    assert feed.is_feed and feed.entries == []

@@ -1,0 +1,60 @@
+"""normalize.remote.parse_remote: remote-work labels → aucun | partiel | total."""
+
+from __future__ import annotations
+
+import pytest
+
+from normalize.remote import parse_remote
+
+CASES = [
+    ("Oui", "partiel"),
+    ("oui", "partiel"),
+    ("Oui, 2 jours par semaine", "partiel"),
+    ("Jusqu'à 2 jours par semaine", "partiel"),
+    ("Jusqu’à 3 jours par semaine après la période d’intégration", "partiel"),
+    ("Possible (1 jour par semaine)", "partiel"),
+    ("Télétravail partiel possible", "partiel"),
+    ("Télétravail possible (2 jours par semaine)", "partiel"),
+    ("Télétravail possible (1 jour par semaine)", "partiel"),
+    ("2 jours par semaine", "partiel"),
+    ("Télétravail", "partiel"),
+    ("Hybride", "partiel"),
+    ("100 % télétravail", "total"),
+    ("100% télétravail", "total"),
+    ("100\u00a0% télétravail", "total"),
+    ("Télétravail total", "total"),
+    ("Télétravail complet depuis la France", "total"),
+    ("TELECOMMUTE", "total"),
+    ("telecommute", "total"),
+    ("Full remote", "total"),
+    ("Non", "aucun"),
+    ("NON", "aucun"),
+    ("Pas de télétravail", "aucun"),
+    ("Non, poste en présentiel", "aucun"),
+    ("Télétravail non autorisé", "aucun"),
+    ("Aucun", "aucun"),
+    (True, "partiel"),
+    (False, "aucun"),
+    (None, None),
+    ("", None),
+    ("  ", None),
+    ("Non renseigné", None),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), CASES)
+def test_parse_remote(value: object, expected: str | None) -> None:
+    warnings: list[str] = []
+    assert parse_remote(value, warnings=warnings) == expected
+    assert warnings == []
+
+
+def test_unknown_label_warns() -> None:
+    warnings: list[str] = []
+    assert parse_remote("Peut-être", warnings=warnings) is None
+    assert warnings == ["remote: unknown remote label 'Peut-être'"]
+
+
+def test_odd_types_never_raise() -> None:
+    assert parse_remote(["Oui"]) is None
+    assert parse_remote({"remote": "Oui"}) is None

@@ -1,0 +1,140 @@
+"""normalize.salary.parse_salary: salary wordings → gross annual euros, net kept apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from normalize.salary import Salary, parse_salary
+
+NNBSP, NBSP = "\u202f", "\u00a0"
+
+CASES = [
+    # annual texts
+    ("45 000 € - 55 000 € brut annuel", 45000, 55000),
+    ("45 000 € – 55 000 € bruts annuels", 45000, 55000),
+    (f"42{NNBSP}000{NBSP}€ – 55{NNBSP}000{NBSP}€ bruts annuels", 42000, 55000),
+    (f"Entre 48{NBSP}000{NBSP}€ et 62{NBSP}000{NBSP}€ brut annuel, selon expérience", 48000, 62000),
+    ("Entre 48&nbsp;000&nbsp;€ et 62&nbsp;000&nbsp;€ brut annuel", 48000, 62000),
+    ("Entre 45 000 € et 58 000 € brut annuel (grille indiciaire et primes)", 45000, 58000),
+    ("De 40 000 € à 52 000 € bruts annuels selon diplôme et expérience", 40000, 52000),
+    ("45.000 € - 55.000 €", 45000, 55000),
+    ("45'000 € à 55'000 €", 45000, 55000),
+    ("45000 - 55000 brut annuel", 45000, 55000),
+    ("45 000 euros bruts par an", 45000, 45000),
+    # k€
+    ("à partir de 42k€", 42000, None),
+    ("A partir de 42 K€ brut annuel", 42000, None),
+    ("42 k€", 42000, 42000),
+    ("Entre 45 et 55 k€", 45000, 55000),
+    ("45-55k€", 45000, 55000),
+    ("42,5 k€", 42500, 42500),
+    ("jusqu'à 50 000 €", None, 50000),
+    # monthly texts (× 12)
+    ("entre 3 200 et 3 800 € bruts mensuels", 38400, 45600),
+    ("Entre 3 200 € et 4 200 € brut mensuel", 38400, 50400),
+    ("Entre 2 250 € et 2 950 € brut mensuel selon échelon", 27000, 35400),
+    ("Entre 3 000 € et 3 900 € brut mensuel + régime indemnitaire", 36000, 46800),
+    ("3.200 € brut/mois", 38400, 38400),
+    ("2 500,50 € brut par mois", 30006, 30006),
+    ("3 000 €", 36000, 36000),                      # no period: the magnitude says monthly
+    ("Indice majoré 390, soit 1 850 € brut mensuel", 22200, 22200),
+    # no gross amount
+    ("selon grille", None, None),
+    ("Selon grille indiciaire + RIFSEEP", None, None),
+    ("Selon grille indiciaire des ingénieurs hospitaliers, majorée de 40 % (indemnité de vie chère)", None, None),
+    ("Non renseignée", None, None),
+    ("100 % du traitement indiciaire", None, None),
+    ("80 %", None, None),
+    ("", None, None),
+    (None, None, None),
+    # JSON-LD baseSalary (MonetaryAmount)
+    ({"@type": "MonetaryAmount", "currency": "EUR", "value": {"@type": "QuantitativeValue", "minValue": 42000,
+                                                              "maxValue": 56000, "unitText": "YEAR"}}, 42000, 56000),
+    ({"@type": "MonetaryAmount", "currency": "EUR", "value": {"@type": "QuantitativeValue", "minValue": 3300,
+                                                              "maxValue": 4000, "unitText": "MONTH"}}, 39600, 48000),
+    ({"@type": "MonetaryAmount", "currency": "EUR", "value": {"value": 45000, "unitText": "YEAR"}}, 45000, 45000),
+    ({"@type": "MonetaryAmount", "currency": "EUR", "value": 3500, "unitText": "MONTH"}, 42000, 42000),
+    ({"@type": "MonetaryAmount", "currency": "EUR", "value": {"minValue": "40 000", "maxValue": "50000"}}, 40000, 50000),
+    ({"@type": "QuantitativeValue", "minValue": 40000, "maxValue": 50000, "unitText": "YEAR"}, 40000, 50000),
+    # the API's shape
+    ({"min": 42000, "max": 56000, "period": "annual"}, 42000, 56000),
+    ({"min": 2900, "max": 3600, "period": "monthly"}, 34800, 43200),
+    ({"min": 2250, "max": None, "period": "monthly"}, 27000, None),
+    ({"min": None, "max": None, "period": "annual"}, None, None),
+    # pep's two ranges: the lowest and the highest gross annual figure
+    (["Entre 48 000 € et 62 000 € brut annuel, selon expérience",
+      "Entre 45 000 € et 58 000 € brut annuel (grille indiciaire et primes)"], 45000, 62000),
+    (["Non renseignée", "Entre 2 250 € et 2 950 € brut mensuel selon échelon"], 27000, 35400),
+    (["De 40 000 € à 52 000 € bruts annuels selon diplôme et expérience", "Non renseignée"], 40000, 52000),
+    (["Entre 3 200 € et 4 200 € brut mensuel", "Entre 45 000 € et 48 000 € brut annuel"], 38400, 50400),
+    (["Non renseignée", "Non renseignée"], None, None),
+    ([], None, None),
+]
+
+
+@pytest.mark.parametrize(("value", "low", "high"), CASES)
+def test_parse_salary(value: object, low: int | None, high: int | None) -> None:
+    warnings: list[str] = []
+    salary = parse_salary(value, warnings=warnings)
+    assert (salary.min, salary.max) == (low, high)
+    assert salary.net is None
+    assert warnings == []
+
+
+NET = [
+    ("Rémunération : 2 500 € net/mois", {"net_min": 2500, "net_max": 2500, "period": "monthly"}, (None, None)),
+    ("Entre 2 000 et 2 400 € nets mensuels", {"net_min": 2000, "net_max": 2400, "period": "monthly"}, (None, None)),
+    ("30 000 € net annuel", {"net_min": 30000, "net_max": 30000, "period": "annual"}, (None, None)),
+    ("2 500 € net/mois (soit 3 200 € brut)", {"net_min": 2500, "net_max": 2500, "period": "monthly"}, (38400, 38400)),
+    (["2 000 € net mensuel", "30 000 € net annuel"], {"net_min": 24000, "net_max": 30000, "period": "annual"},
+     (None, None)),
+]
+
+
+@pytest.mark.parametrize(("value", "net", "gross"), NET)
+def test_net_figures_kept_apart(value: object, net: dict, gross: tuple[int | None, int | None]) -> None:
+    salary = parse_salary(value)
+    assert (salary.min, salary.max) == gross
+    assert salary.net == net
+
+
+@pytest.mark.parametrize(("value", "warning"), [
+    ("Attractive", "salary: unknown salary format 'Attractive'"),
+    ("15 € brut de l'heure", "salary: hourly or daily amount not converted \"15 € brut de l'heure\""),
+    ({"currency": "EUR", "value": {"value": 25, "unitText": "HOUR"}}, "salary: HOUR amount not converted"),
+    ({"currency": "EUR", "value": {"value": 180, "unitText": "DAY"}}, "salary: DAY amount not converted"),
+    ({"currency": "USD", "value": 50000}, "salary: currency 'USD' is not euros"),
+    ("Indice majoré 390", "salary: no euro amount in 'Indice majoré 390'"),
+    ("2 000 000 € brut annuel", "salary: implausible gross annual amount 2000000"),
+])
+def test_unreadable_salary_warns(value: object, warning: str) -> None:
+    warnings: list[str] = []
+    salary = parse_salary(value, warnings=warnings)
+    assert salary == Salary()
+    assert warning in warnings
+
+
+def test_odd_types_never_raise() -> None:
+    for value in (True, 3.5, {"value": None}, {"min": "n/a"}, [None, {}], object()):
+        assert isinstance(parse_salary(value), Salary)
+
+
+def test_every_pep_sample_salary_cell(samples_dir: Path) -> None:
+    """The real wordings of the pep samples' "Rémunération" cells are all read without warnings."""
+    from lxml import html as lxml_html
+
+    pages = sorted((samples_dir / "pep" / "samples" / "offre-emploi").glob("*/index.html"))
+    assert pages
+    seen = 0
+    for page in pages:
+        tree = lxml_html.fromstring(page.read_text(encoding="utf-8"))
+        for cell in tree.cssselect('[data-module="salary"]'):
+            ranges = [" ".join(r.text_content().split()) for r in cell.cssselect("span.offer-result")]
+            warnings: list[str] = []
+            salary = parse_salary(ranges, warnings=warnings)
+            assert warnings == [], (page.parent.name, ranges)
+            assert salary.net is None
+            seen += 1
+    assert seen == 7  # D2 has no salary cell

@@ -1,0 +1,68 @@
+"""Fixtures of the ops tests: a two-source configuration and a fake crawl child."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+FAKE_CHILD = Path(__file__).with_name("fake_child.py")
+
+CONFIG_TOML = """
+[settings]
+timezone = "Europe/Paris"
+misfire_grace_hours = 6
+
+[sources.alpha]
+kind = "jobposting"
+base_url = "http://127.0.0.1:9/alpha"
+schedule = "0 2 * * *"
+time_limit = 30
+
+[sources.beta]
+kind = "feed"
+base_url = "http://127.0.0.1:9/beta"
+schedule = "30 3 * * 1-5"
+time_limit = 30
+"""
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(CONFIG_TOML, encoding="utf-8")
+    return path
+
+
+def _fake_child(mode: str, db_url: str, flag: Path | None = None) -> Callable[[int], list[str]]:
+    def argv(run_id: int) -> list[str]:
+        cmd = [sys.executable, str(FAKE_CHILD), mode, "--db", db_url, "--run-id", str(run_id)]
+        return cmd + (["--flag", str(flag)] if flag else [])
+    return argv
+
+
+def _wait_for(predicate: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def fake_child() -> Callable[..., Callable[[int], list[str]]]:
+    """``fake_child(mode, db_url, flag=None)``: a ``_child_argv`` for ``launch_crawl`` running
+    tests/ops/fake_child.py in ``mode``."""
+    return _fake_child
+
+
+@pytest.fixture
+def wait_for() -> Callable[..., object]:
+    """``wait_for(predicate, timeout=30, what=…)``: poll until truthy (a bound on waiting,
+    never a timing assertion)."""
+    return _wait_for

@@ -1,0 +1,190 @@
+"""pipeline.launch.launch_crawl with a fake crawl child (tests/ops/fake_child.py): lease,
+run record, time limit, crashes, signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from crawlers.config import ConfigError
+from pipeline.launch import child_command, launch_crawl
+from storage.db import connect, session
+from storage.locks import acquire, current_lease
+from storage.models import Change, CrawlRun, Offer, Posting
+from storage.runs import get_run, start_run
+from storage.types import utcnow
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _launch(config_path, db_url, argv, **kw):
+    return launch_crawl("alpha", config_path=config_path, db_url=db_url, _child_argv=argv, **kw)
+
+
+def test_a_child_that_records_its_end_gives_its_status(config_path, db_url, fake_child):
+    outcome = _launch(config_path, db_url, fake_child("succeed", db_url), trigger="schedule")
+    assert (outcome.source, outcome.status, outcome.error_message) == ("alpha", "succeeded", None)
+    assert outcome.counters["items_seen"] == 3 and outcome.counters["items_new"] == 2
+    engine = connect(db_url)
+    with session(engine) as s:
+        run = get_run(s, outcome.run_id)
+        assert run.trigger == "schedule" and run.pid and run.pid != os.getpid()
+    assert current_lease(engine, "alpha") is None  # released
+    engine.dispose()
+
+
+@pytest.mark.parametrize("mode, needles", [
+    ("crash", ["crawl process exited with code 3", "RuntimeError: the spider blew up on purpose"]),
+    ("silent", ["crawl process exited without recording an end"]),
+])
+def test_a_child_that_dies_without_recording_is_interrupted(config_path, sqlite_url, fake_child, mode, needles):
+    outcome = _launch(config_path, sqlite_url, fake_child(mode, sqlite_url))
+    assert outcome.status == "interrupted"
+    for needle in needles:
+        assert needle in outcome.error_message
+
+
+def _seed_active_offer(engine) -> None:
+    with session(engine) as s, s.begin():
+        s.add(Offer(id="o1", title="Développeur", status="active"))
+        s.flush()
+        s.add(Posting(source="alpha", reference="r1", title="Développeur", offer_id="o1", status="active"))
+
+
+def test_time_limit_stops_the_crawl_interrupted_and_nothing_expires(config_path, sqlite_url, fake_child):
+    engine = connect(sqlite_url)
+    _seed_active_offer(engine)
+    outcome = _launch(config_path, sqlite_url, fake_child("sleep", sqlite_url), time_limit=1, grace_seconds=20)
+    assert outcome.status == "interrupted"
+    # the child recorded its own end (Scrapy shut down), the launcher says why it was stopped
+    assert outcome.error_message.startswith("time limit of 1 s exceeded")
+    assert "crawl stopped: shutdown" in outcome.error_message
+    with session(engine) as s:
+        assert s.get(Offer, "o1").status == "active"
+        assert s.scalar(select(Posting.status).where(Posting.reference == "r1")) == "active"
+        assert s.scalar(select(func.count()).select_from(Change).where(Change.run_id == outcome.run_id)) == 0
+    engine.dispose()
+
+
+def test_a_child_ignoring_sigterm_is_killed_after_the_grace_period(config_path, sqlite_url, fake_child):
+    outcome = _launch(config_path, sqlite_url, fake_child("stubborn", sqlite_url), time_limit=1, grace_seconds=1)
+    assert outcome.status == "interrupted"
+    assert "time limit of 1 s exceeded" in outcome.error_message
+    assert "killed by SIGKILL" in outcome.error_message
+
+
+def test_stop_event_stops_the_crawl(config_path, sqlite_url, fake_child, tmp_path, wait_for):
+    stop = threading.Event()
+    flag = tmp_path / "go"
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("o", _launch(
+        config_path, sqlite_url, fake_child("sleep", sqlite_url, flag), stop_event=stop, grace_seconds=20)))
+    t.start()
+    wait_for(lambda: Path(str(flag) + ".started").exists(), what="the child to start")
+    stop.set()
+    t.join(timeout=60)
+    assert result["o"].status == "interrupted"
+    assert result["o"].error_message.startswith("the scheduler is shutting down")
+
+
+def test_two_concurrent_launches_of_one_source_one_runs_one_is_skipped(config_path, db_url, fake_child, tmp_path,
+                                                                       wait_for):
+    flag = tmp_path / "go"
+    result = {}
+    first = threading.Thread(target=lambda: result.setdefault("first", _launch(
+        config_path, db_url, fake_child("wait-flag", db_url, flag))))
+    first.start()
+    try:
+        wait_for(lambda: Path(str(flag) + ".started").exists(), what="the first crawl to start")
+        second = _launch(config_path, db_url, fake_child("succeed", db_url))
+        other_source = launch_crawl("beta", config_path=config_path, db_url=db_url,
+                                    _child_argv=fake_child("succeed", db_url))
+    finally:
+        flag.write_text("go")
+        first.join(timeout=60)
+    assert second.status == "skipped"
+    assert f"another crawl of alpha is running (run {result['first'].run_id}" in second.error_message
+    assert result["first"].status == "succeeded"
+    assert other_source.status == "succeeded"  # the lease is per source
+    engine = connect(db_url)
+    assert current_lease(engine, "alpha") is None
+    engine.dispose()
+
+
+def test_a_stale_lease_of_a_dead_process_is_taken_over(config_path, db_url, fake_child):
+    engine = connect(db_url)
+    # a launcher killed an hour ago: its lease expired, its run is still `running`
+    assert acquire(engine, "alpha", "deadhost:4242:beef", 60, now=utcnow() - timedelta(hours=1))
+    with session(engine) as s, s.begin():
+        orphan = start_run(s, "alpha", "jobposting", trigger="schedule", pid=4242)
+    outcome = _launch(config_path, db_url, fake_child("succeed", db_url))
+    assert outcome.status == "succeeded"
+    with session(engine) as s:
+        assert get_run(s, orphan).status == "interrupted"
+        assert "disappeared" in get_run(s, orphan).error_message
+    engine.dispose()
+
+
+_PARENT = textwrap.dedent("""
+    import sys
+    from pipeline.launch import launch_crawl
+    db, config, child, flag = sys.argv[1:5]
+    argv = lambda run_id: [sys.executable, child, "sleep", "--db", db, "--run-id", str(run_id), "--flag", flag]
+    try:
+        launch_crawl("alpha", config_path=config, db_url=db, _child_argv=argv, grace_seconds=20)
+    except KeyboardInterrupt:
+        sys.exit(130)
+""")
+
+
+@pytest.mark.parametrize("sig, exit_code", [(signal.SIGTERM, -signal.SIGTERM), (signal.SIGINT, 130)])
+def test_a_signal_to_the_launcher_stops_the_child_and_still_ends_the_launcher(
+        config_path, sqlite_url, tmp_path, wait_for, sig, exit_code):
+    child = Path(__file__).with_name("fake_child.py")
+    flag = tmp_path / "flag"
+    script = tmp_path / "parent.py"
+    script.write_text(_PARENT, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    parent = subprocess.Popen([sys.executable, str(script), sqlite_url, str(config_path), str(child), str(flag)],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: Path(str(flag) + ".started").exists(), what="the child to start")
+        child_pid = int(Path(str(flag) + ".started").read_text())
+        parent.send_signal(sig)
+        out, _ = parent.communicate(timeout=60)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+    assert parent.returncode == exit_code, out.decode(errors="replace")
+    engine = connect(sqlite_url)
+    with session(engine) as s:
+        run = s.scalars(select(CrawlRun)).one()
+        assert run.status == "interrupted"
+        assert run.error_message.startswith(f"received {sig.name}")
+    assert current_lease(engine, "alpha") is None
+    engine.dispose()
+    with pytest.raises(ProcessLookupError):
+        os.kill(child_pid, 0)
+
+
+def test_child_command_keeps_passwords_off_the_command_line():
+    argv = child_command("pep", config_path="/c.toml", db_url="sqlite:////tmp/c.db", run_id=12, full_refresh=True)
+    assert argv[1:] == ["-m", "pipeline.runner", "--source", "pep", "--config", "/c.toml",
+                        "--db", "sqlite:////tmp/c.db", "--run-id", "12", "--full"]
+    argv = child_command("pep", config_path="/c.toml", db_url="postgresql+psycopg://u:secret@h/db", run_id=3,
+                         cache=True)
+    assert "--db" not in argv and not any("secret" in a for a in argv) and argv[-1] == "--cache"
+
+
+def test_an_unknown_source_is_a_config_error(config_path, sqlite_url):
+    with pytest.raises(ConfigError, match="unknown source 'nope'"):
+        launch_crawl("nope", config_path=config_path, db_url=sqlite_url)

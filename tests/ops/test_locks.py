@@ -1,0 +1,72 @@
+"""storage.locks: the per-source lease, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from storage.db import connect
+from storage.locks import acquire, current_lease, make_holder, release, renew
+from storage.types import utcnow
+
+
+def test_acquire_renew_release_cycle(engine):
+    me, other = make_holder(), make_holder()
+    assert me != other
+    assert acquire(engine, "pep", me, 60) is True
+    assert acquire(engine, "pep", other, 60) is False      # held and valid
+    assert acquire(engine, "pep", me, 60) is True           # the holder again: renewed
+    assert acquire(engine, "metiers", other, 60) is True    # leases are per source
+    assert renew(engine, "pep", me, 120, run_id=7) is True
+    assert renew(engine, "pep", other, 120) is False
+    lease = current_lease(engine, "pep")
+    assert (lease.holder, lease.run_id, lease.expired()) == (me, 7, False)
+    assert release(engine, "pep", other) is False           # only its holder releases it
+    assert release(engine, "pep", me) is True
+    assert current_lease(engine, "pep") is None
+    assert acquire(engine, "pep", other, 60) is True
+
+
+def test_an_expired_lease_is_taken_over_and_its_old_holder_loses_it(engine):
+    dead, me = "deadhost:99999:cafe", make_holder()
+    past = utcnow() - timedelta(hours=1)
+    assert acquire(engine, "pep", dead, 60, now=past) is True   # expired 59 minutes ago
+    assert current_lease(engine, "pep").expired()
+    assert acquire(engine, "pep", me, 60) is True
+    assert current_lease(engine, "pep").holder == me
+    assert renew(engine, "pep", dead, 60) is False
+    assert release(engine, "pep", dead) is False
+
+
+def test_concurrent_acquirers_only_one_wins(engine, db_url):
+    """Many threads, each with its own engine (connections), race for the same free lease,
+    then for the same expired lease: exactly one wins each race."""
+    racers = 8
+    engines = [connect(db_url) for _ in range(racers)]
+    try:
+        for race in ("free", "expired"):
+            if race == "expired":
+                for holder in list(winners):
+                    release(engine, "pep", holder)
+                assert acquire(engine, "pep", "dead:1:x", 60, now=utcnow() - timedelta(hours=1))
+            barrier = threading.Barrier(racers)
+            winners: list[str] = []
+            lock = threading.Lock()
+
+            def race_once(i: int) -> None:
+                holder = f"racer-{race}-{i}"
+                barrier.wait()
+                if acquire(engines[i], "pep", holder, 60):
+                    with lock:
+                        winners.append(holder)
+
+            threads = [threading.Thread(target=race_once, args=(i,)) for i in range(racers)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=60)
+            assert len(winners) == 1, (race, winners)
+            assert current_lease(engine, "pep").holder == winners[0]
+    finally:
+        for e in engines:
+            e.dispose()

@@ -1,0 +1,302 @@
+"""storage.postings on SQLite and PostgreSQL: upsert counts, change history, dedup flags,
+seen / gone marking and the incremental-crawl state (`known_listing_entries`)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from normalize.record import NormalizedPosting
+from storage.db import session
+from storage.models import Change, CrawlRun, NonOfferPage, Offer, Posting
+from storage.postings import (
+    BATCH_SIZE,
+    TRACKED_FIELDS,
+    as_change_text,
+    content_hash,
+    known_listing_entries,
+    mark_gone,
+    mark_missing_gone,
+    mark_seen,
+    remember_non_offer,
+    upsert_postings,
+)
+
+T0 = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+T1 = T0 + timedelta(days=1)
+T2 = T0 + timedelta(days=2)
+
+
+def posting(reference: str, source: str = "pep", **fields) -> NormalizedPosting:
+    """A digital posting with every record field filled (override any with ``fields``)."""
+    base = NormalizedPosting(
+        source=source, reference=reference, url=f"https://example.gouv.fr/{source}/{reference}",
+        title=f"Développeur {reference}", employer="DINUM", ministry=None, public_service="etat",
+        category="A", contract="titulaire_ou_contractuel", city="Paris", department_code="75",
+        region="Île-de-France", remote="partiel", salary_min=45000, salary_max=62000,
+        published_at=date(2026, 11, 18), deadline=date(2027, 1, 4), job_family="developpement",
+        description="Vos missions", description_html="<p>Vos missions</p>", is_digital=True,
+        employer_key="dinum",
+    )
+    return replace(base, **fields)
+
+
+def raw(p: NormalizedPosting, **fields) -> dict:
+    return {"source": p.source, "reference": p.reference, "url": p.url, "title": p.title,
+            "listing_ref": p.reference, "listing_key": "k1", "detail_fetched": True, **fields}
+
+
+def items(*postings: NormalizedPosting) -> list[tuple[NormalizedPosting, dict]]:
+    return [(p, raw(p)) for p in postings]
+
+
+def new_run(s, source: str = "pep") -> int:
+    run = CrawlRun(source=source, kind=source)
+    s.add(run)
+    s.flush()
+    return run.id
+
+
+def stored(s, reference: str, source: str = "pep") -> Posting:
+    return s.scalars(select(Posting).where(Posting.source == source, Posting.reference == reference)
+                     .execution_options(populate_existing=True)).one()
+
+
+def changes_of(s, posting_id: int) -> list[tuple]:
+    return [tuple(r) for r in s.execute(
+        select(Change.field, Change.old_value, Change.new_value, Change.run_id)
+        .where(Change.entity == "posting", Change.entity_id == str(posting_id)).order_by(Change.id))]
+
+
+def counts(result) -> tuple[int, int, int]:
+    return result.new, result.updated, result.unchanged
+
+
+def test_insert_update_unchanged_counts_and_idempotent_reupsert(engine):
+    with session(engine) as s, s.begin():
+        run1, run2, run3 = new_run(s), new_run(s), new_run(s)
+        a, b, c = posting("A"), posting("B"), posting("C")
+        assert counts(upsert_postings(s, items(a, b, c), run_id=run1, seen_at=T0)) == (3, 0, 0)
+        again = upsert_postings(s, items(a, b, c), run_id=run2, seen_at=T1)
+        assert counts(again) == (0, 0, 3) and again.changed_offer_ids == set()
+        assert s.scalar(select(func.count()).select_from(Change)) == 0
+        changed = upsert_postings(s, items(replace(a, title="Développeur Python"), b, replace(c, salary_min=47000)),
+                                  run_id=run3, seen_at=T2)
+        assert counts(changed) == (0, 2, 1)
+        assert changes_of(s, stored(s, "A").id) == [("title", "Développeur A", "Développeur Python", run3)]
+        assert changes_of(s, stored(s, "C").id) == [("salary_min", "45000", "47000", run3)]
+        assert changes_of(s, stored(s, "B").id) == []
+        assert stored(s, "A").title == "Développeur Python"
+
+
+@pytest.mark.parametrize(("field", "new_value", "old_text", "new_text"), [
+    ("title", "Data engineer", "Développeur R1", "Data engineer"),
+    ("employer", None, "DINUM", None),
+    ("ministry", "Services du Premier ministre", None, "Services du Premier ministre"),
+    ("salary_max", 64000, "62000", "64000"),
+    ("deadline", date(2027, 2, 1), "2027-01-04", "2027-02-01"),
+    ("published_at", None, "2026-11-18", None),
+    ("description_html", "<p>Autre</p>", "<p>Vos missions</p>", "<p>Autre</p>"),
+    ("url", "https://example.gouv.fr/new", "https://example.gouv.fr/pep/R1", "https://example.gouv.fr/new"),
+    ("pep_references", ["2026-2561234"], "[]", '["2026-2561234"]'),
+    ("salary_net", {"net_min": 2500, "period": "monthly"}, None, '{"net_min": 2500, "period": "monthly"}'),
+])
+def test_one_changes_row_per_changed_field(engine, field, new_value, old_text, new_text):
+    with session(engine) as s, s.begin():
+        run1, run2 = new_run(s), new_run(s)
+        p = posting("R1")
+        upsert_postings(s, items(p), run_id=run1, seen_at=T0)
+        result = upsert_postings(s, items(replace(p, **{field: new_value})), run_id=run2, seen_at=T1)
+        assert counts(result) == (0, 1, 0)
+        row = stored(s, "R1")
+        assert changes_of(s, row.id) == [(field, old_text, new_text, run2)]
+        assert as_change_text(getattr(row, field)) == new_text
+
+
+def test_seen_times_move_first_seen_does_not(engine):
+    with session(engine) as s, s.begin():
+        run1, run2 = new_run(s), new_run(s)
+        upsert_postings(s, items(posting("A")), run_id=run1, seen_at=T0)
+        upsert_postings(s, items(posting("A")), run_id=run2, seen_at=T1)
+        row = stored(s, "A")
+        assert (row.first_seen_at, row.last_seen_at, row.last_run_id) == (T0, T1, run2)
+        assert row.detail_fetched_at == T1
+        assert row.raw["listing_key"] == "k1" and row.content_hash == content_hash(
+            {name: getattr(row, name) for name in TRACKED_FIELDS})
+
+
+def test_dedup_pending_for_new_or_changed_digital_postings_only(engine):
+    with session(engine) as s, s.begin():
+        run1, run2, run3 = new_run(s), new_run(s), new_run(s)
+        upsert_postings(s, items(posting("D"), posting("N", is_digital=False, job_family=None)),
+                        run_id=run1, seen_at=T0)
+        assert stored(s, "D").dedup_pending is True
+        assert stored(s, "N").dedup_pending is False and stored(s, "N").is_digital is False
+        s.add(Offer(id="otestoffer01", title="x"))
+        s.flush()
+        d = stored(s, "D")
+        d.offer_id, d.dedup_pending = "otestoffer01", False  # what the dedup step does
+        s.flush()
+        upsert_postings(s, items(posting("D"), posting("N", is_digital=False, job_family=None)),
+                        run_id=run2, seen_at=T1)
+        assert stored(s, "D").dedup_pending is False  # unchanged: not deduplicated again
+        result = upsert_postings(s, items(posting("D", city="Lyon")), run_id=run3, seen_at=T2)
+        assert result.changed_offer_ids == {"otestoffer01"}
+        assert stored(s, "D").dedup_pending is True and stored(s, "D").offer_id == "otestoffer01"
+
+
+def test_a_posting_that_stops_being_digital_leaves_its_offer(engine):
+    with session(engine) as s, s.begin():
+        run1, run2 = new_run(s), new_run(s)
+        upsert_postings(s, items(posting("D")), run_id=run1, seen_at=T0)
+        s.add(Offer(id="otestoffer02", title="x"))
+        s.flush()
+        stored(s, "D").offer_id = "otestoffer02"
+        s.flush()
+        result = upsert_postings(s, items(posting("D", is_digital=False, job_family=None)), run_id=run2, seen_at=T1)
+        assert result.changed_offer_ids == {"otestoffer02"}
+        row = stored(s, "D")
+        assert (row.offer_id, row.dedup_pending, row.is_digital) == (None, False, False)
+        assert ("is_digital", "true", "false", run2) in changes_of(s, row.id)
+
+
+def test_gone_and_back(engine):
+    with session(engine) as s, s.begin():
+        run1, run2, run3 = new_run(s), new_run(s), new_run(s)
+        upsert_postings(s, items(posting("G")), run_id=run1, seen_at=T0)
+        s.add(Offer(id="otestoffer03", title="x"))
+        s.flush()
+        stored(s, "G").offer_id = "otestoffer03"
+        s.flush()
+        assert mark_gone(s, "pep", reference="G", run_id=run2, at=T1) == "otestoffer03"
+        row = stored(s, "G")
+        assert (row.status, row.gone_at) == ("gone", T1)
+        assert mark_gone(s, "pep", reference="G", run_id=run2, at=T2) == "otestoffer03"  # already gone
+        assert stored(s, "G").gone_at == T1
+        assert known_listing_entries(s, "pep") == {}
+        result = upsert_postings(s, items(posting("G")), run_id=run3, seen_at=T2)
+        assert counts(result) == (0, 1, 0) and result.changed_offer_ids == {"otestoffer03"}
+        row = stored(s, "G")
+        assert (row.status, row.gone_at, row.last_run_id) == ("active", None, run3)
+        assert changes_of(s, row.id) == [("status", "active", "gone", run2), ("status", "gone", "active", run3)]
+
+
+def test_mark_gone_by_listing_ref_and_unknown(engine):
+    with session(engine) as s, s.begin():
+        run = new_run(s, "jp")
+        p = posting("J1", source="jp")
+        upsert_postings(s, [(p, raw(p, listing_ref="https://jp.example/emploi/j1/"))], run_id=run, seen_at=T0)
+        assert mark_gone(s, "jp", listing_ref="https://jp.example/emploi/j1/", run_id=run, at=T1) is None  # no offer
+        assert stored(s, "J1", "jp").status == "gone"
+        assert mark_gone(s, "jp", reference="nope", run_id=run, at=T1) is None
+        assert mark_gone(s, "jp", run_id=run, at=T1) is None
+
+
+def test_mark_missing_gone_touches_only_unseen_postings_of_that_source(engine):
+    with session(engine) as s, s.begin():
+        run1 = new_run(s)
+        upsert_postings(s, items(posting("seen"), posting("skipped"), posting("missing"),
+                                 posting("other", source="feed")), run_id=run1, seen_at=T0)
+        s.add(Offer(id="otestoffer04", title="x"))
+        s.flush()
+        stored(s, "missing").offer_id = "otestoffer04"
+        s.flush()
+        run2 = new_run(s)
+        upsert_postings(s, items(posting("seen")), run_id=run2, seen_at=T1)
+        assert mark_seen(s, "pep", ["skipped", "unknown"], run_id=run2, seen_at=T1) == 1
+        assert mark_missing_gone(s, "pep", run_id=run2, at=T2, seen_since=T1) == {"otestoffer04"}
+        status = {r: stored(s, r).status for r in ("seen", "skipped", "missing")}
+        assert status == {"seen": "active", "skipped": "active", "missing": "gone"}
+        assert stored(s, "other", "feed").status == "active"
+        assert changes_of(s, stored(s, "missing").id) == [("status", "active", "gone", run2)]
+        assert stored(s, "skipped").last_run_id == run2
+        # a second pass changes nothing
+        assert mark_missing_gone(s, "pep", run_id=run2, at=T2, seen_since=T1) == set()
+        assert len(changes_of(s, stored(s, "missing").id)) == 1
+
+
+def test_mark_missing_gone_spares_postings_seen_by_the_run_itself(engine):
+    with session(engine) as s, s.begin():
+        run = new_run(s)
+        upsert_postings(s, items(posting("early")), run_id=run, seen_at=T0)  # seen before seen_since
+        assert mark_missing_gone(s, "pep", run_id=run, at=T2, seen_since=T1) == set()
+        assert stored(s, "early").status == "active"
+
+
+def test_mark_seen_ignores_gone_postings_and_other_sources(engine):
+    with session(engine) as s, s.begin():
+        run1, run2 = new_run(s), new_run(s)
+        upsert_postings(s, items(posting("A"), posting("B"), posting("A", source="feed")), run_id=run1, seen_at=T0)
+        mark_gone(s, "pep", reference="B", run_id=run1, at=T0)
+        assert mark_seen(s, "pep", ["A", "B", "A"], run_id=run2, seen_at=T1) == 1
+        assert stored(s, "A").last_seen_at == T1
+        assert stored(s, "B").last_seen_at == T0
+        assert stored(s, "A", "feed").last_seen_at == T0
+
+
+def test_known_listing_entries(engine):
+    with session(engine) as s, s.begin():
+        run = new_run(s, "jp")
+        fetched, listing_only, gone = posting("F", source="jp"), posting("L", source="jp"), posting("X", source="jp")
+        upsert_postings(s, [
+            (fetched, raw(fetched, listing_ref="https://jp/f", listing_key="2026-11-01")),
+            (listing_only, raw(listing_only, listing_ref="https://jp/l", detail_fetched=False)),
+            (gone, raw(gone, listing_ref="https://jp/x")),
+        ], run_id=run, seen_at=T0)
+        mark_gone(s, "jp", reference="X", run_id=run, at=T0)
+        remember_non_offer(s, "jp", "https://jp/about", "2026-01-01", "no JobPosting")
+        remember_non_offer(s, "jp", "https://jp/about", "2026-02-01", "no JobPosting")
+        remember_non_offer(s, "other", "https://jp/home", None, "no JobPosting")
+        assert known_listing_entries(s, "jp") == {
+            "https://jp/f": {"reference": "F", "listing_key": "2026-11-01", "offer": True},
+            "https://jp/about": {"reference": None, "listing_key": "2026-02-01", "offer": False},
+        }
+        # a listed page that now carries an offer is no longer a non-offer page
+        later = posting("A", source="jp")
+        upsert_postings(s, [(later, raw(later, listing_ref="https://jp/about", listing_key="2026-03-01"))],
+                        run_id=run, seen_at=T1)
+        assert known_listing_entries(s, "jp")["https://jp/about"] == {
+            "reference": "A", "listing_key": "2026-03-01", "offer": True}
+        assert s.scalar(select(func.count()).select_from(NonOfferPage).where(NonOfferPage.source == "jp")) == 0
+
+
+def test_listing_key_change_alone_is_stored_but_not_a_change(engine):
+    with session(engine) as s, s.begin():
+        run1, run2 = new_run(s), new_run(s)
+        p = posting("K")
+        upsert_postings(s, [(p, raw(p, listing_key="k1"))], run_id=run1, seen_at=T0)
+        result = upsert_postings(s, [(p, raw(p, listing_key="k2"))], run_id=run2, seen_at=T1)
+        assert counts(result) == (0, 0, 1)
+        assert known_listing_entries(s, "pep")["K"]["listing_key"] == "k2"
+        assert changes_of(s, stored(s, "K").id) == []
+
+
+def test_bad_items_are_skipped_or_nulled_never_raise(engine):
+    with session(engine) as s, s.begin():
+        run = new_run(s)
+        batch = [
+            posting(None), posting("T", title=None), posting("R" * 300),  # unusable: skipped
+            posting("V", category="Catégorie A", salary_min="beaucoup", deadline="bientôt"),
+            posting("DUP", city="Lyon"), posting("DUP", city="Nantes"),  # the later one wins
+        ]
+        result = upsert_postings(s, items(*batch), run_id=run, seen_at=T0)
+        assert (result.new, result.skipped) == (2, 4)
+        v = stored(s, "V")
+        assert (v.category, v.salary_min, v.deadline, v.salary_max) == (None, None, None, 62000)
+        assert {w.split(":")[0] for w in v.warnings} == {"category", "salary_min", "deadline"}
+        assert stored(s, "DUP").city == "Nantes"
+
+
+def test_batches_larger_than_one_in_list(engine):
+    n = BATCH_SIZE * 2 + 7
+    with session(engine) as s, s.begin():
+        run1, run2 = new_run(s), new_run(s)
+        batch = [posting(f"B{i:05d}") for i in range(n)]
+        assert counts(upsert_postings(s, items(*batch), run_id=run1, seen_at=T0)) == (n, 0, 0)
+        batch[-1] = replace(batch[-1], city="Lyon")
+        assert counts(upsert_postings(s, items(*batch), run_id=run2, seen_at=T1)) == (0, 1, n - 1)
+        assert mark_seen(s, "pep", [p.reference for p in batch], run_id=run2, seen_at=T2) == n
+        assert s.scalar(select(func.count()).select_from(Posting).where(Posting.last_seen_at == T2)) == n
