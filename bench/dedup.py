@@ -114,7 +114,8 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def run(n: int, seed: int, *, diagnose: int = 0, profile: bool = False) -> dict[str, Any]:
+def run(n: int, seed: int, *, diagnose: int = 0, profile: bool = False,
+        threshold: float | None = None) -> dict[str, Any]:
     """One measured run: generate, build records, dedup, score. Returns the figures."""
     from crawlers.replica.generator import generate
     from pipeline.dedup import DedupConfig, dedup_records, score_pair
@@ -124,7 +125,7 @@ def run(n: int, seed: int, *, diagnose: int = 0, profile: bool = False) -> dict[
     t1 = time.perf_counter()
     records = records_from_dataset(ds)
     t2 = time.perf_counter()
-    config = DedupConfig()
+    config = DedupConfig() if threshold is None else DedupConfig(threshold=threshold)
     profiler = None
     if profile:
         from pyinstrument import Profiler
@@ -149,7 +150,7 @@ def run(n: int, seed: int, *, diagnose: int = 0, profile: bool = False) -> dict[
     for d in outcome.decisions:
         rules[d.rule] += 1
     figures = {
-        "postings": n, "seed": seed, "records": len(records),
+        "postings": n, "seed": seed, "records": len(records), "threshold": config.threshold,
         "seconds_dedup": round(t3 - t2, 3), "seconds_generate": round(t1 - t0, 3),
         "seconds_records": round(t2 - t1, 3), "peak_rss_mib": round(_rss_mib(), 1),
         "candidate_pairs": outcome.candidate_pairs, "reference_pairs": outcome.reference_pairs,
@@ -187,9 +188,11 @@ def _print(fig: dict[str, Any]) -> None:
           f"decisions {fig['decisions']}")
 
 
-def _run_in_subprocess(n: int, seed: int) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "bench.dedup", "--postings", str(n), "--seed", str(seed),
-                          "--json"], check=True, capture_output=True, text=True)
+def _run_in_subprocess(n: int, seed: int, threshold: float | None) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "bench.dedup", "--postings", str(n), "--seed", str(seed), "--json"]
+    if threshold is not None:
+        cmd += ["--threshold", str(threshold)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -201,18 +204,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="run 10k and 100k (unless given) and print the time ratio")
     parser.add_argument("--json", action="store_true", help="print one JSON line of figures per run")
     parser.add_argument("--diagnose", type=int, default=0, metavar="K", help="print K missed and K wrong pairs")
+    parser.add_argument("--threshold", type=float, help="DedupConfig.threshold (default: the config's)")
     parser.add_argument("--profile", action="store_true", help="profile the dedup with pyinstrument (stderr)")
     args = parser.parse_args(argv)
     sizes = args.postings or ([10_000, 100_000] if args.check_linear else [10_000])
     if args.check_linear and len(sizes) < 2:
         sizes = sorted({*sizes, 10_000, 100_000})
     if len(sizes) == 1:
-        fig = run(sizes[0], args.seed, diagnose=args.diagnose, profile=args.profile)
+        fig = run(sizes[0], args.seed, diagnose=args.diagnose, profile=args.profile, threshold=args.threshold)
         print(json.dumps(fig) if args.json else "", end="\n" if args.json else "")
         if not args.json:
             _print(fig)
         return 0
-    results = [_run_in_subprocess(n, args.seed) for n in sorted(sizes)]
+    results = [_run_in_subprocess(n, args.seed, args.threshold) for n in sorted(sizes)]
     for fig in results:
         print(json.dumps(fig)) if args.json else _print(fig)
     if args.check_linear:

@@ -27,12 +27,13 @@ How it decides:
    ("M1805 - …") is used; else its words are read like a title. A label that says nothing
    is ignored (never an error): the title keywords decide.
 3. The title is scanned left to right, longest keyword first, without overlaps: in
-   "Technicien de maintenance des bâtiments", "maintenance des bâtiments" (not digital)
-   is one match, so "maintenance" (support) is not also counted.
+   "Technicien informatique de proximité", "technicien informatique" is one match, so
+   "technicien" is not also counted. Non-digital keywords are scanned apart, so that an
+   overlapping digital keyword cannot hide them ("Technicien réseaux de chaleur").
 4. Every match adds its list's ``digital`` weight to the digital score (negative for
-   non-digital métiers such as "infirmier" or "chargé de communication"); description
-   matches are weak and capped. Digital when the score reaches the threshold, or always
-   when ``digital_only``.
+   non-digital métiers such as "infirmier" or "chargé de communication"); vague words
+   ("réseau", "chef de projet") and description words are weak and capped. Digital when
+   the score reaches the threshold, or always when ``digital_only``.
 5. The family is the one whose best title/label match weighs most (plus a small bonus per
    further match); ties are broken by the description, then by the earliest title match.
    A digital posting with no family evidence is ``autre_numerique``.
@@ -45,11 +46,11 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from normalize.text import fold
 
@@ -70,7 +71,8 @@ class Classification:
     """The verdict on one posting, with the matches that led to it.
 
     ``job_family`` is one of :data:`JOB_FAMILIES`, or ``None`` when the posting is not a
-    digital job. ``score`` is the digital score (compared with the rules' threshold).
+    digital job. ``score`` is the digital score compared with the rules' threshold: the sum
+    of the matches' ``digital`` values, the weak ones capped (see the rules' [decision]).
     ``evidence`` lists every match, in the order found, e.g.
     ``{"rule": "label", "text": "Data engineer", "family": "data", "weight": 8.0,
     "digital": 8.0}``: ``rule`` is where it was found (``label``, ``code``,
@@ -93,12 +95,8 @@ class Classification:
 # ------------------------------------------------------------------- words and phrases
 
 #: a word, optionally glued to an inclusive-writing or abbreviation tail ("Technicien·ne",
-#: "ingénieur.e.s", "S.I", "node.js") or to a feminine mark in brackets ("ADJOINT(E)")
-_WORD = re.compile(
-    r"[^\W_]+(?:[·•‧⋅.][^\W_]{1,5}(?![^\W_]))*"
-    r"(?:\((?:e|es|ne|se|le|fe|rice|trice|euse|ère|ere|ière|iere)\))?",
-    re.IGNORECASE,
-)
+#: "ingénieur.e.s", "S.I", "node.js") or to a bracketed feminine mark ("ADJOINT(E)")
+_WORD = re.compile(r"[^\W_]+(?:[·•‧⋅.][^\W_]{1,5}(?![^\W_]))*(?:\([^\W\d_]{1,5}\))?")
 _INNER_DOTS = re.compile(r"[·•‧⋅.]")
 #: tails of inclusive writing ("Ingénieur·e", "Développeur·se", "Technicien·ne·s")
 _GENDER_TAILS = frozenset({
@@ -128,11 +126,22 @@ def _reduce(word: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Word:
-    key: str          # normalized form used for matching
-    start: int        # span in the original text
-    end: int
-    capitals: bool    # written in capitals in the original text
+class _Words:
+    """The content words of a text: ``keys[i]`` (normalized) comes from the written word
+    ``raws[owner[i]]`` at ``spans[owner[i]]`` (a synonym may give several keys)."""
+
+    text: str
+    keys: list[str]
+    owner: list[int]
+    raws: list[str]
+    spans: list[tuple[int, int]] | None
+
+    def written(self, first: int, last: int) -> str:
+        """The text of keys ``first``..``last`` as written."""
+        a, b = self.owner[first], self.owner[last]
+        if self.spans is None:
+            return " ".join(self.raws[a:b + 1])
+        return self.text[self.spans[a][0]:self.spans[b][1]]
 
 
 class _Vocabulary:
@@ -145,6 +154,7 @@ class _Vocabulary:
             self.synonyms[self._base(short)] = tuple(self._base(w) for w in full.split())
         # memoised per instance: job texts reuse a small vocabulary
         self.normalize = lru_cache(maxsize=65536)(self._normalize)
+        self.chunk_keys = lru_cache(maxsize=65536)(self._chunk_keys)
 
     @staticmethod
     def _base(raw: str) -> str:
@@ -153,10 +163,9 @@ class _Vocabulary:
             word = word[: word.index("(")]
         if any(c in word for c in "·•‧⋅."):
             head, *tails = _INNER_DOTS.split(word)
-            if len(head) >= 3 and all(t in _GENDER_TAILS for t in tails):
-                word = head          # "ingenieur·e" → "ingenieur"
-            else:
-                word = head + "".join(tails)   # "s.i" → "si", "node.js" → "nodejs"
+            # "ingenieur·e" → "ingenieur"; but "s.i" → "si", "node.js" → "nodejs"
+            gender_mark = len(head) >= 3 and all(t in _GENDER_TAILS for t in tails)
+            word = head if gender_mark else head + "".join(tails)
         return _reduce(word)
 
     def _normalize(self, raw: str) -> tuple[str, ...]:
@@ -166,20 +175,41 @@ class _Vocabulary:
         base = self._base(raw)
         return self.synonyms.get(base, (base,))
 
-    def words(self, text: str) -> list[_Word]:
-        """The content words of ``text`` with their spans (synonyms expanded in place)."""
-        out: list[_Word] = []
-        for m in _WORD.finditer(text):
-            raw = m.group()
-            keys = self.normalize(raw)
-            capitals = raw.isupper()
-            for key in keys:
-                out.append(_Word(key, m.start(), m.end(), capitals))
-        return out
+    def words(self, text: str) -> _Words:
+        """The content words of a title or label, with their spans in ``text``."""
+        matches = list(_WORD.finditer(text))
+        return self._keyed(text, [m.group() for m in matches], [m.span() for m in matches])
+
+    def quick_words(self, text: str) -> _Words:
+        """The content words of a long text (a description), several times faster.
+
+        The text is cut at whitespace and each chunk ("d’information,") is memoised whole,
+        so a page costs one dictionary lookup per chunk. No spans: a match's text is its
+        chunks joined by spaces.
+        """
+        return self._keyed(text, text.split(), None, self.chunk_keys)
+
+    def _chunk_keys(self, chunk: str) -> tuple[str, ...]:
+        return tuple(key for raw in _WORD.findall(chunk) for key in self.normalize(raw))
+
+    def _keyed(self, text: str, raws: list[str], spans: list[tuple[int, int]] | None,
+               normalize: Callable[[str], tuple[str, ...]] | None = None) -> _Words:
+        normalize = normalize or self.normalize
+        keys: list[str] = []
+        owner: list[int] = []
+        for index, raw in enumerate(raws):
+            found = normalize(raw)
+            if len(found) == 1:
+                keys.append(found[0])
+                owner.append(index)
+            elif found:
+                keys.extend(found)
+                owner.extend([index] * len(found))
+        return _Words(text, keys, owner, raws, spans)
 
     def phrase(self, keyword: str) -> tuple[str, ...]:
         """The key sequence of a rules keyword."""
-        return tuple(w.key for w in self.words(keyword))
+        return tuple(self.words(keyword).keys)
 
 
 @dataclass(frozen=True)
@@ -194,18 +224,18 @@ class _Rule:
     exact_case: bool        # only matches text written in capitals
 
 
-@dataclass(frozen=True)
-class _Match:
+class _Match(NamedTuple):    # a NamedTuple: built in the hot loop, cheaper than a dataclass
     rule: _Rule
     text: str               # the matched words as written
     position: int           # index of the first matched word
+    size: int               # number of matched words
 
 
 class _PhraseIndex:
     """Keyword phrases indexed by their first word; longest-first, non-overlapping scans."""
 
     def __init__(self, problems: list[str], seen: dict[tuple[str, ...], _Rule] | None = None) -> None:
-        self._by_first: dict[str, list[tuple[tuple[str, ...], _Rule]]] = {}
+        self._by_first: dict[str, list[tuple[list[str], _Rule]]] = {}
         self._seen = {} if seen is None else seen   # shared by indexes that must not repeat each other
         self._problems = problems
 
@@ -221,20 +251,25 @@ class _PhraseIndex:
             return
         self._seen[phrase] = rule
         entries = self._by_first.setdefault(phrase[0], [])
-        entries.append((phrase, rule))
+        entries.append((list(phrase), rule))
         entries.sort(key=lambda e: -len(e[0]))
 
-    def scan(self, words: Sequence[_Word], text: str) -> list[_Match]:
+    def scan(self, words: _Words) -> list[_Match]:
         out: list[_Match] = []
-        i, n = 0, len(words)
+        keys, by_first = words.keys, self._by_first
+        i, n = 0, len(keys)
         while i < n:
-            for phrase, rule in self._by_first.get(words[i].key, ()):
-                size = len(phrase)
-                if i + size <= n and all(words[i + k].key == phrase[k] for k in range(1, size)) \
-                        and (not rule.exact_case or words[i].capitals):
-                    out.append(_Match(rule, text[words[i].start:words[i + size - 1].end], i))
-                    i += size
-                    break
+            candidates = by_first.get(keys[i])
+            if candidates:
+                for phrase, rule in candidates:
+                    size = len(phrase)
+                    if keys[i:i + size] == phrase \
+                            and (not rule.exact_case or words.raws[words.owner[i]].isupper()):
+                        out.append(_Match(rule, words.written(i, i + size - 1), i, size))
+                        i += size
+                        break
+                else:
+                    i += 1
             else:
                 i += 1
         return out
@@ -342,9 +377,22 @@ def _label_evidence(rules: _Rules, label: str) -> list[dict[str, Any]]:
         r = rules.codes.get(code)
         if r is not None:
             return [_evidence("code", label, r)]
-    words = v.words(label)
-    return [_evidence("label_words", m.text, m.rule)
-            for index in (rules.title, rules.not_digital) for m in index.scan(words, label)]
+    return [_evidence("label_words", m.text, m.rule) for m in _title_matches(rules, v.words(label))]
+
+
+def _title_matches(rules: _Rules, words: _Words) -> list[_Match]:
+    """Digital keywords, then the non-digital ones not inside a longer digital keyword.
+
+    The two are scanned apart so that "Technicien réseaux de chaleur" yields both
+    "technicien réseaux" and "réseau de chaleur"; but "Animateur numérique" (a digital job)
+    is not also "animateur" (a non-digital one).
+    """
+    found = rules.title.scan(words)
+    for neg in rules.not_digital.scan(words):
+        if not any(m.position <= neg.position and neg.position + neg.size <= m.position + m.size
+                   and m.size > neg.size for m in found):
+            found.append(neg)
+    return found
 
 
 def classify(
@@ -368,6 +416,8 @@ def classify(
     v = rules.vocabulary
     if isinstance(labels, str):
         labels = (labels,)
+    elif not isinstance(labels, Iterable):
+        labels = ()
     evidence: list[dict[str, Any]] = []
     positions: list[int] = []     # title position of each evidence (labels: -1, description: big)
     unknown: list[str] = []
@@ -385,7 +435,7 @@ def classify(
     if isinstance(title, str) and title:
         words = v.words(title)
         matched: set[_Rule] = set()
-        for m in rules.title.scan(words, title) + rules.not_digital.scan(words, title):
+        for m in _title_matches(rules, words):
             if m.rule not in matched:    # "Développeuse / Développeur" counts once
                 matched.add(m.rule)
                 evidence.append(_evidence("title", m.text, m.rule))
@@ -395,7 +445,7 @@ def classify(
     description_digital = 0.0
     if isinstance(description, str) and description:
         seen: set[_Rule] = set()
-        for m in rules.description.scan(v.words(description), description):
+        for m in rules.description.scan(v.quick_words(description)):
             if m.rule in seen:
                 continue
             seen.add(m.rule)
@@ -415,7 +465,7 @@ def classify(
     if is_digital:
         best: dict[str, list[float]] = {}
         first: dict[str, int] = {}
-        for e, pos in zip(evidence, positions):
+        for e, pos in zip(evidence, positions, strict=True):
             if e["rule"] != "description" and e["family"] and e["weight"] > 0:
                 best.setdefault(e["family"], []).append(e["weight"])
                 first.setdefault(e["family"], pos)

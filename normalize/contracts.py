@@ -6,7 +6,7 @@
 ('contractuel', True)
 >>> parse_category("Catégorie B (profession intermédiaire)"), parse_category("A (ingénieur territorial)")
 ('B', 'A')
->>> parse_public_service("Fonction Publique de l'Etat"), parse_public_service(None, ministry="Services du Premier ministre")
+>>> parse_public_service("Fonction Publique de l'Etat"), parse_public_service(None, ministry="Services du PM")
 ('etat', 'etat')
 
 Contracts (``titulaire``, ``contractuel``, ``titulaire_ou_contractuel``,
@@ -44,8 +44,9 @@ PUBLIC_SERVICES = ("etat", "territoriale", "hospitaliere")
 
 _APPRENTICESHIP = re.compile(r"\b(?:apprenti(?:ssage|e)?s?|alternan(?:ce|t)|contrat de professionnalisation)\b")
 _INTERNSHIP = re.compile(r"\b(?:stages?|stagiaires?|intern(?:ship)?)\b")
-_ONLY_TITULAIRE = re.compile(r"\b(?:uniquement|seulement|exclusivement|reserve)e?s? aux (?:titulaires|fonctionnaires)\b")
-_ONLY_CONTRACTUEL = re.compile(r"\b(?:uniquement|seulement|exclusivement|reserve)e?s? aux (?:contractuels|non titulaires)\b")
+_ONLY = r"\b(?:uniquement|seulement|exclusivement|reserve)e?s? aux "
+_ONLY_TITULAIRE = re.compile(_ONLY + r"(?:titulaires|fonctionnaires)\b")
+_ONLY_CONTRACTUEL = re.compile(_ONLY + r"(?:contractuels|non titulaires)\b")
 _NON_TITULAIRE = re.compile(r"\bnon[- ]titulaires?\b")
 _TITULAIRE = re.compile(r"\b(?:titulaires?|fonctionnaires?|statutaires?|mutation|detachement)\b")
 _CONTRACTUEL = re.compile(

@@ -20,6 +20,7 @@ The same employer, with or without its acronym, gets one key::
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from normalize.text import clean_text, fold
 from normalize.titles import ends_with_gender_marker, strip_gender_markers
@@ -59,7 +60,13 @@ def is_employer_category(name: str | None) -> bool:
     >>> is_employer_category("Conseils départementaux"), is_employer_category("Département de la Loire")
     (True, False)
     """
-    return bool(name) and fold(clean_text(name)) in EMPLOYER_CATEGORIES
+    text = clean_text(name)
+    return text is not None and _is_category(text)
+
+
+@lru_cache(maxsize=4096)  # employer names repeat across a crawl
+def _is_category(text: str) -> bool:
+    return fold(text) in EMPLOYER_CATEGORIES
 
 
 def _looks_like_employer(suffix: str, *, after_marker: bool) -> bool:
@@ -122,8 +129,11 @@ def employer_key(name: str | None) -> str | None:
     True
     """
     text = clean_text(name)
-    if not text:
-        return None
+    return _key(text) if text else None
+
+
+@lru_cache(maxsize=4096)
+def _key(text: str) -> str | None:
     match = _ACRONYM_TAIL.match(text)
     if match and _is_acronym(match.group("acronym")):
         parts = _PARENT_SEPARATOR.split(match.group("name"))

@@ -29,15 +29,17 @@ How a place is resolved (docs/PLACES.md tells the whole story):
    ("SAINT-ETIENNE" → "Saint-Étienne"). The department evidence decides between homonyms
    (Saint-Denis 93 / 974). A commune missing from the reference data is still placed when
    some department evidence backs it, and gets a French capitalization
-   ("LE PLESSIS-ROBINSON" → "Le Plessis-Robinson"); an unknown name with no evidence at
-   all is not taken for a city (it may be anything: "Siège", "Direction régionale").
+   ("BOURG-LÈS-VALENCE (26)" → "Bourg-lès-Valence"); an unknown free text with no
+   evidence at all is not taken for a city (it may be anything: "Siège", "Bâtiment B"),
+   an unknown ``city`` field is (the source labelled it a city).
 3. **Region**: the current region of the department; without a department, the
    canonical form of a region named (:func:`canonical_region`: "Rhône-Alpes" →
    "Auvergne-Rhône-Alpes").
 
 Nothing here raises on bad input: unreadable parts are ignored and what could be read is
 returned (possibly ``Place(None, None, None)``). The reference data (``normalize/data/``:
-departments, regions, communes, aliases) is read once at import; a lookup is a dict access.
+departments, regions, communes, aliases) is read once at import; a lookup is a dict access,
+and :func:`parse_place` caches its results (the same places come back all the time).
 """
 
 from __future__ import annotations
@@ -45,10 +47,11 @@ from __future__ import annotations
 import csv
 import logging
 import re
+from pathlib import Path
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from importlib import resources
+from functools import lru_cache
 from types import MappingProxyType
-from typing import Iterator, Mapping
 
 from normalize.text import clean_whitespace, fold
 
@@ -146,23 +149,38 @@ def _region_key(text: str | None) -> str:
 # --------------------------------------------------------------------------- reference data
 
 
+DATA_DIR = Path(__file__).with_name("data")
+
+
 def _rows(name: str) -> Iterator[dict[str, str]]:
     """The rows of one CSV file of ``normalize/data/`` as dicts (header → cell)."""
-    with resources.files(__package__).joinpath("data", name).open(encoding="utf-8", newline="") as fh:
+    with open(DATA_DIR / name, encoding="utf-8", newline="") as fh:
         yield from csv.DictReader(fh)
 
 
-def _load() -> tuple[
-    dict[str, str], dict[str, str], dict[str, Department], dict[str, str], tuple[Commune, ...],
-    dict[str, tuple[_Entry, ...]],
-]:
-    """Read the reference files once and build every lookup table."""
+_LEADING_ARTICLE = re.compile(r"^(?:la|le|les|l) ")
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """Every lookup table, built once from the reference files."""
+
+    region_names: dict[str, str]  # INSEE region code → name
+    region_by_key: dict[str, str]  # key of any region name, alias, abbreviation → current name
+    departments: dict[str, Department]  # code → department
+    department_by_key: dict[str, str]  # key of a department name ("seine saint denis") → code
+    sole_department: dict[str, str]  # region with a single department (overseas) → its code
+    communes: tuple[Commune, ...]
+    entries: dict[str, tuple[_Entry, ...]]  # key of a commune name or alias → what it stands for
+
+
+def _load() -> _Tables:
+    """Read the reference files of ``normalize/data/`` and build every lookup table."""
     region_names = {r["code"]: r["name"] for r in _rows("regions.csv")}
     region_by_key: dict[str, str] = {}
     for r in _rows("regions.csv"):
         region_by_key[_region_key(r["name"])] = r["name"]
         region_by_key[_region_key(r["iso_code"])] = r["name"]
-        region_by_key[_key(r["iso_code"])] = r["name"]
     for r in _rows("region_aliases.csv"):
         region_by_key.setdefault(_region_key(r["alias"]), region_names[r["region_code"]])
 
@@ -173,9 +191,10 @@ def _load() -> tuple[
     department_by_key: dict[str, str] = {}
     for d in departments.values():
         department_by_key[_key(d.name)] = d.code
-        # "Réunion" for "La Réunion"
-        bare = re.sub(r"^(?:la|le|les|l) ", "", _key(d.name))
-        department_by_key.setdefault(bare, d.code)
+        department_by_key.setdefault(_LEADING_ARTICLE.sub("", _key(d.name)), d.code)  # "Réunion"
+    per_region: dict[str, list[str]] = {}
+    for d in departments.values():
+        per_region.setdefault(d.region, []).append(d.code)
 
     communes = tuple(
         Commune(r["name"], r["postal_code"], r["department_code"], r["role"]) for r in _rows("communes.csv")
@@ -183,28 +202,33 @@ def _load() -> tuple[
     entries: dict[str, list[_Entry]] = {}
     for c in communes:
         entries.setdefault(_key(c.name), []).append(_Entry(c.name, c.department_code, True))
-    for r in _rows("place_aliases.csv"):
-        target = r["commune"] or r["name"]
-        entries.setdefault(_key(r["name"]), []).append(_Entry(target, r["department_code"], not r["commune"]))
-    frozen_entries = {k: tuple(v) for k, v in entries.items()}
-    return region_names, region_by_key, departments, department_by_key, communes, frozen_entries
+    for r in _rows("place_aliases.csv"):  # a former or usual name → the commune; a locality → itself
+        entries.setdefault(_key(r["name"]), []).append(
+            _Entry(r["commune"] or r["name"], r["department_code"], not r["commune"]))
+    return _Tables(
+        region_names=region_names,
+        region_by_key=region_by_key,
+        departments=departments,
+        department_by_key=department_by_key,
+        sole_department={region: codes[0] for region, codes in per_region.items() if len(codes) == 1},
+        communes=communes,
+        entries={k: tuple(v) for k, v in entries.items()},
+    )
 
 
-_REGION_NAMES, _REGION_BY_KEY, _DEPARTMENTS, _DEPARTMENT_BY_KEY, _COMMUNES, _ENTRIES = _load()
+_TABLES = _load()
+_REGION_BY_KEY = _TABLES.region_by_key
+_DEPARTMENTS = _TABLES.departments
+_DEPARTMENT_BY_KEY = _TABLES.department_by_key
+_SOLE_DEPARTMENT = _TABLES.sole_department
+_ENTRIES = _TABLES.entries
 
 #: code → :class:`Department` for the 101 departments
 DEPARTMENTS: Mapping[str, Department] = MappingProxyType(_DEPARTMENTS)
 #: the 18 current region names
-REGIONS: tuple[str, ...] = tuple(_REGION_NAMES.values())
+REGIONS: tuple[str, ...] = tuple(_TABLES.region_names.values())
 #: the communes of the reference data (prefectures, sub-prefectures, communes over 20,000)
-COMMUNES: tuple[Commune, ...] = _COMMUNES
-
-#: overseas regions have one department each: naming the region names the department
-_SOLE_DEPARTMENT: dict[str, str] = {}
-for _region in REGIONS:
-    _codes = [d.code for d in _DEPARTMENTS.values() if d.region == _region]
-    if len(_codes) == 1:
-        _SOLE_DEPARTMENT[_region] = _codes[0]
+COMMUNES: tuple[Commune, ...] = _TABLES.communes
 
 #: departments whose name is also the name of their only commune: the name means the city
 _CITY_DEPARTMENTS = frozenset({"75"})
@@ -331,7 +355,7 @@ _TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
 _ARRONDISSEMENT = re.compile(
     r"^(paris|lyon|marseille)[\s-]+\d{1,2}\s*(?:er|re|eme|ieme|me|e|°)?(?:\s*arr(?:ondissement)?)?$"
 )
-_LIST_SEPARATORS = re.compile(r"\s*(?:[,;/|+]|\bou\b|\bet\b)\s*", re.IGNORECASE)
+_LIST_SEPARATORS = re.compile(r"\s*[,;/|+]\s*|\s+(?:ou|et)\s+", re.IGNORECASE)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _EDGE_PUNCTUATION = " ,;:-–—."
 
@@ -396,7 +420,7 @@ def _known(text: str, reading: _Reading) -> bool:
     tries = [text]
     without_paren = _TRAILING_PAREN.sub("", text)
     if without_paren and without_paren != text:
-        tries.append(without_paren)  # "Paris (15e)", "Lyon (Rhône)"
+        tries.append(without_paren)  # "Paris (15e)"
     for candidate in tries:
         key = _key(candidate)
         if not key:
@@ -406,7 +430,8 @@ def _known(text: str, reading: _Reading) -> bool:
         entries = _ENTRIES.get(key, ())
         region = _REGION_BY_KEY.get(_region_key(candidate)) if not (department or entries) else None
         if department or entries or region:
-            reading.department, reading.entries, reading.region = department, entries, region
+            reading.department, reading.entries = department, entries
+            reading.region = region or reading.region
             reading.written = candidate
             return True
     return False
@@ -444,12 +469,20 @@ def _read(text: str | None) -> _Reading:
         reading.code = code
         s = f"{s[:m.start()]} {s[m.end():]}".strip()
 
+    m = _TRAILING_PAREN.search(s)
+    if m:  # "Saint-Denis (La Réunion)", "Lyon (Rhône)", "Paris (Île-de-France)"
+        inner = m.group(0).strip(" ()")
+        if (code := _DEPARTMENT_BY_KEY.get(_key(inner))) and reading.code in (None, code):
+            reading.code, s = code, s[:m.start()]
+        elif region := _REGION_BY_KEY.get(_region_key(inner)):
+            reading.region, s = region, s[:m.start()]
+
     postcodes = [pm for pm in _POSTCODE.finditer(s) if department_from_postcode(pm.group(1))]
     if postcodes:
         pm = postcodes[-1]  # the last one: "CS 70001 75007 PARIS"
         reading.postcode_department = department_from_postcode(pm.group(1))
         after = _CEDEX.sub("", s[pm.end():]).split(",")[0].strip(_EDGE_PUNCTUATION)
-        before = s[:pm.start()].rsplit(",", 1)[-1].strip(_EDGE_PUNCTUATION)
+        before = s[:pm.start()].strip(_EDGE_PUNCTUATION).rsplit(",", 1)[-1].strip(_EDGE_PUNCTUATION)
         s = after if _HAS_LETTER.search(after) else before
     elif reading.code is None:  # "35 - Rennes", "Rennes - 35" (never in an address: "12-14 rue…")
         if (m := _LEADING_CODE.match(s)) and (code := _normalize_code(m.group(1))):
@@ -462,10 +495,17 @@ def _read(text: str | None) -> _Reading:
         return reading
     if _known(s, reading):
         return reading
-    # a list of places ("Paris ou Lyon", "20 rue du Lac, Lyon"): the first known one
+    # a list ("Paris ou Lyon", "20 rue du Lac, Lyon", "Saint-Denis, La Réunion"): the first
+    # known place; a department or region named after it is evidence for it
     parts = [p.strip(_EDGE_PUNCTUATION) for p in _LIST_SEPARATORS.split(s)]
-    if len(parts) > 1 and any(_known(p, reading) for p in parts if p):
-        return reading
+    for i, part in enumerate(parts if len(parts) > 1 else ()):
+        if part and _known(part, reading):
+            for rest in parts[i + 1:]:
+                extra = _Reading()
+                if rest and _known(rest, extra) and not extra.entries:
+                    reading.code = reading.code or extra.department
+                    reading.region = reading.region or extra.region
+            return reading
     reading.entries = _suffix_entries(s)
     if not reading.entries and _looks_like_name(s):
         reading.name = reading.written = s
@@ -551,30 +591,35 @@ def parse_place(text: str | None = None, *, city: str | None = None, postal_code
     ``city``, ``postal_code``: a JSON-LD address or an API location; ``department``: a
     department code or name, with or without the code ("Ille-et-Vilaine (35)");
     ``region``: a region name in any form. See the module docstring for the rules.
-    """
-    text_reading = _read(text)
-    city_text = _as_text(city)
-    city_reading = _read(city_text)
-    postal_text = _as_text(postal_code)
-    postal_department = department_from_postcode(postal_text) if postal_text else None
-    postal_reading = _read(postal_text) if postal_text and not postal_department else _Reading()
-    region_name = canonical_region(region) if isinstance(region, str) else None
 
+    The same places come back again and again ("Paris (75)"): results are cached.
+    """
+    parts = tuple(_as_text(v) for v in (text, city, postal_code, department, region))
+    return _parse_place(*parts)
+
+
+@lru_cache(maxsize=8192)
+def _parse_place(text: str | None, city: str | None, postal_code: str | None, department: str | None,
+                 region: str | None) -> Place:
+    """:func:`parse_place` on inputs already cleaned by :func:`_as_text` (hashable, cached)."""
+    text_reading = _read(text)
+    city_reading = _read(city)
+    postal_department = department_from_postcode(postal_code) if postal_code else None
+    postal_reading = _read(postal_code) if postal_code and not postal_department else _Reading()
+    region_name = canonical_region(region) if region else None
+
+    region_named = region_name or city_reading.region or text_reading.region
     hint = (
         _read_department(department)
         or city_reading.code or text_reading.code or postal_reading.code or postal_reading.department
         or city_reading.postcode_department or text_reading.postcode_department or postal_department
+        or postal_reading.postcode_department  # a postal_code field holding more: "75007 Paris"
     )
-    from_city = _interpret(city_reading, hint, region_name, is_city=True)
-    from_text = _interpret(text_reading, hint, region_name, is_city=False)
+    from_city = _interpret(city_reading, hint, region_named, is_city=True)
+    from_text = _interpret(text_reading, hint, region_named, is_city=False)
 
     department_code = (
-        hint or from_city.department or from_text.department
-        or _SOLE_DEPARTMENT.get(region_name or "")
-        or _SOLE_DEPARTMENT.get(city_reading.region or text_reading.region or "")
+        hint or from_city.department or from_text.department or _SOLE_DEPARTMENT.get(region_named or "")
     )
-    if department_code:
-        region_name = _DEPARTMENTS[department_code].region
-    else:
-        region_name = region_name or city_reading.region or text_reading.region
+    region_name = _DEPARTMENTS[department_code].region if department_code else region_named
     return Place(from_city.city or from_text.city, department_code, region_name)

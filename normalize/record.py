@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any
 
 from normalize.classify import classify
 from normalize.contracts import parse_category, parse_contract, parse_public_service
@@ -52,18 +52,19 @@ from normalize.titles import clean_title
 log = logging.getLogger(__name__)
 
 #: the three shapes of a PEP (Choisir le service public) offer reference
-PEP_REFERENCE = r"(?:\d{4}-\d{6,7}|DEF_\d+-\d+|O\d{15})"
-_PEP_QUOTED = re.compile(
+_PEP_REFERENCE = re.compile(r"(?<!\w)(?:\d{4}-\d{6,7}|DEF_\d+-\d+|O\d{15})(?![\w-])", re.IGNORECASE)
+#: what introduces a quoted reference, right before it: "Référence PEP : ", "Réf. PEP n° "
+_QUOTED_BEFORE = re.compile(
     r"\br[ée]f(?:[ée]rence|\.)?\s*(?:de l['’]offre\s*)?(?:sur\s*)?(?:la\s*)?"
-    r"(?:PEP|place de l['’]emploi public|choisir le service public)\s*(?:n[°o]\.?\s*)?:?\s*"
-    rf"({PEP_REFERENCE})(?![\w-])",
+    r"(?:PEP|place de l['’]emploi public|choisir le service public)\s*(?:n[°o]\.?\s*)?:?\s*$",
     re.IGNORECASE,
 )
-_PEP_URL = re.compile(
-    r"(?:choisirleservicepublic|place-emploi-public)\.gouv\.fr/offre-emploi/[\w%.-]*?-reference-"
-    rf"({PEP_REFERENCE})(?![\w-])",
-    re.IGNORECASE,
-)
+#: an offer URL of the PEP site, up to "-reference-"
+_URL_BEFORE = re.compile(r"(?:choisirleservicepublic|place-emploi-public)\.gouv\.fr/offre-emploi/[\w%.-]*-reference-$",
+                         re.IGNORECASE)
+_CONTEXT_CHARS = 160
+#: every reference shape holds a run of 6 digits: texts without one are skipped at C speed
+_DIGIT_RUN = re.compile(r"\d{6}")
 
 
 @dataclass
@@ -98,7 +99,8 @@ class NormalizedPosting:
     pep_references: list[str] = field(default_factory=list)
     #: employer identity for dedup ("DINUM" and "Direction interministérielle du numérique (DINUM)" alike)
     employer_key: str | None = None
-    #: net salary figures seen (kept apart, never in salary_min/max), e.g. {"net_min": 2500, "net_max": 2500, "period": "monthly"}
+    #: net salary figures seen (kept apart, never in salary_min/max), as published:
+    #: e.g. {"net_min": 2500, "net_max": 2500, "period": "monthly"} (see normalize/salary.py)
     salary_net: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -120,13 +122,13 @@ def find_pep_references(*texts: str | None) -> list[str]:
     """
     found: list[str] = []
     for text in texts:
-        if not text:
+        if not text or not _DIGIT_RUN.search(text):
             continue
-        for pattern in (_PEP_QUOTED, _PEP_URL):
-            for match in pattern.finditer(text):
-                ref = match.group(1).upper()
-                if ref not in found:
-                    found.append(ref)
+        for match in _PEP_REFERENCE.finditer(text):  # cheap: digits; the context is read only on a hit
+            before = text[max(0, match.start() - _CONTEXT_CHARS):match.start()]
+            ref = match.group(0).upper()
+            if ref not in found and (_QUOTED_BEFORE.search(before) or _URL_BEFORE.search(before)):
+                found.append(ref)
     return found
 
 

@@ -243,7 +243,7 @@ def _dict_range(value: dict[str, Any], warnings: list[str]) -> list[_Range]:
 def _annual(value: float | None, period: Period | None) -> int | None:
     if value is None or period is None:
         return None
-    return int(round(value * (12 if period == "monthly" else 1)))
+    return round(value * (12 if period == "monthly" else 1))
 
 
 def _net_summary(ranges: list[_Range]) -> dict[str, Any] | None:
@@ -253,10 +253,9 @@ def _net_summary(ranges: list[_Range]) -> dict[str, Any] | None:
     if len(periods) == 1 and None not in periods:
         lows = [r.low for r in ranges if r.low is not None]
         highs = [r.high for r in ranges if r.high is not None]
-        period = periods.pop()
-        as_int = lambda v: int(round(v)) if v is not None else None  # noqa: E731
-        return {"net_min": as_int(min(lows, default=None)), "net_max": as_int(max(highs, default=None)),
-                "period": period}
+        low, high = min(lows, default=None), max(highs, default=None)
+        return {"net_min": None if low is None else round(low), "net_max": None if high is None else round(high),
+                "period": periods.pop()}
     lows = [a for r in ranges if (a := _annual(r.low, r.period)) is not None]
     highs = [a for r in ranges if (a := _annual(r.high, r.period)) is not None]
     return {"net_min": min(lows, default=None), "net_max": max(highs, default=None), "period": "annual"}

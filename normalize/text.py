@@ -41,16 +41,21 @@ import unicodedata
 
 import nh3
 from lxml import etree
-from lxml import html as lxml_html
 
 log = logging.getLogger(__name__)
 
 _WS = re.compile(r"\s+")
-#: horizontal whitespace only (newlines are kept by html_to_text's line handling)
-_HSPACE = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-#: characters that are spaces for a reader but not for ``str.split``-style collapsing
-_INVISIBLE = str.maketrans({"\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "", "\u00ad": ""})
+_SPACE_RUNS = re.compile(r" {2,}")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_SPACE_AROUND_NEWLINE = re.compile(r" *\n *")
+#: zero-width characters and soft hyphens: invisible, removed
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+#: spaces and invisible characters written as entities in an HTML source (&nbsp;, &#8239;, &shy;…)
+_ENTITY_SPACE = re.compile(r"&(?:nbsp|#0*160|#x0*a0|#0*8239|#x0*202f|#0*820[12]|#x0*200[9a]);", re.IGNORECASE)
+_ENTITY_INVISIBLE = re.compile(r"&(?:shy|#0*173|#0*8203|#x0*(?:ad|200b));", re.IGNORECASE)
+_HTML_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True,
+                                default_doctype=False)
 
 #: tags kept in ``description_html`` (everything else is unwrapped, its text kept)
 ALLOWED_TAGS = frozenset({"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "h2", "h3", "h4", "a"})
@@ -124,29 +129,43 @@ def clean_text(value: object) -> str | None:
         return None
     if "&" in value:
         value = _html.unescape(value)
-    return clean_whitespace(value.translate(_INVISIBLE))
+    elif value.isprintable() and "  " not in value and value.strip() == value:
+        return value or None  # already clean: no tab, newline, U+00A0, zero-width char, double space
+    return clean_whitespace(_INVISIBLE.sub("", value))
 
 
 # ------------------------------------------------------------------------- HTML
 def _parse_fragment(markup: str) -> etree._Element | None:
-    """Parse an HTML fragment into a ``<div>`` root; ``None`` when lxml cannot read it."""
+    """Parse an HTML fragment into a ``<div>`` root; ``None`` when lxml cannot read it.
+
+    Whitespace is normalized on the source first, in one pass: every run of spaces,
+    tabs, newlines, U+00A0/U+202F (raw or as entities) becomes one space, and invisible
+    characters go. Text nodes are then clean, and line breaks only come from the markup.
+    """
     if "<" not in markup and "&lt;" in markup:  # a description escaped once too often
         markup = _html.unescape(markup)
     if "<" not in markup:  # plain text: blank lines separate paragraphs, newlines are <br>
-        paragraphs = [p for p in re.split(r"\n\s*\n", markup) if p.strip()]
+        paragraphs = [p for p in _PARAGRAPH_BREAK.split(_html.unescape(markup)) if p.strip()]
         markup = "".join("<p>" + _html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
+    if "&" in markup:
+        markup = _ENTITY_SPACE.sub(" ", _ENTITY_INVISIBLE.sub("", markup))
+    markup = _WS.sub(" ", _INVISIBLE.sub("", markup))
     try:
-        return lxml_html.fragment_fromstring(markup, create_parent="div")
-    except (etree.ParserError, ValueError) as exc:
+        document = etree.fromstring(f"<html><body><div>{markup}</div></body></html>", _HTML_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         log.debug("unreadable HTML fragment: %s", exc)
         return None
-
-
-def _space(text: str | None) -> str | None:
-    """Whitespace of one text node: invisible characters removed, runs → one space."""
-    if not text:
-        return text
-    return _WS.sub(" ", text.translate(_INVISIBLE))
+    if document is None:
+        return None
+    body = document.find("body")
+    if body is None or len(body) == 0:
+        return None
+    root = body[0]
+    for extra in body[1:]:  # markup that closed our <div> early ("</div></div>texte")
+        root.append(extra)
+    if body.text:
+        root.text = body.text + (root.text or "")
+    return root
 
 
 def _remove(el: etree._Element) -> None:
@@ -161,6 +180,28 @@ def _remove(el: etree._Element) -> None:
         else:
             parent.text = (parent.text or "") + el.tail
     parent.remove(el)
+
+
+def _unwrap(el: etree._Element) -> None:
+    """Replace an element by its content (text, children, tail), like lxml.html's ``drop_tag``."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    prev = el.getprevious()
+    if el.text:
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.text
+        else:
+            parent.text = (parent.text or "") + el.text
+    if el.tail:
+        if len(el):
+            el[-1].tail = (el[-1].tail or "") + el.tail
+        elif prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    index = parent.index(el)
+    parent[index:index + 1] = list(el)
 
 
 def _wrap_inline_runs(el: etree._Element) -> None:
@@ -182,20 +223,18 @@ def _wrap_inline_runs(el: etree._Element) -> None:
             if current is None:
                 if not item.strip():
                     continue
-                current = el.makeelement("p", {})
-                el.append(current)
+                current = etree.SubElement(el, "p")
                 current.text = item
             elif len(current):
                 current[-1].tail = (current[-1].tail or "") + item
             else:
                 current.text = (current.text or "") + item
-        elif isinstance(item.tag, str) and item.tag in _BLOCKS:
+        elif item.tag in _BLOCKS:
             current = None
             el.append(item)
         else:
             if current is None:
-                current = el.makeelement("p", {})
-                el.append(current)
+                current = etree.SubElement(el, "p")
             current.append(item)
 
 
@@ -205,28 +244,20 @@ def _prepare(root: etree._Element) -> etree._Element:
         if el is root:
             continue
         tag = el.tag
-        if not isinstance(tag, str):  # comments, processing instructions
+        if not isinstance(tag, str) or tag in _DROP_WITH_CONTENT:  # comments, entities, scripts…
             _remove(el)
-            continue
-        tag = tag.lower()
-        if tag in _DROP_WITH_CONTENT:
-            _remove(el)
-            continue
-        el.text = _space(el.text)
-        el.tail = _space(el.tail)
-        if tag in _HEADING_RENAME:
+        elif tag in _HEADING_RENAME:
             el.tag = _HEADING_RENAME[tag]
         elif tag in _CONTAINERS:
-            if any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in el):
+            if any(c.tag in _BLOCKS for c in el):
                 _wrap_inline_runs(el)
-                el.drop_tag()
+                _unwrap(el)
             elif tag in ("td", "th"):
                 el.tail = " " + (el.tail or "")
-                el.drop_tag()
+                _unwrap(el)
             else:
                 el.tag = "p"
                 el.attrib.clear()
-    root.text = _space(root.text)
     _wrap_inline_runs(root)
     for block in list(root.iter("p", "h2", "h3", "h4", "li", "ul", "ol")):
         if not "".join(block.itertext()).strip():
@@ -240,9 +271,10 @@ def _inline_text(el: etree._Element, out: list[str]) -> None:
     if el.text:
         out.append(el.text)
     for child in el:
-        if child.tag == "br":
+        tag = child.tag
+        if tag == "br":
             out.append("\n")
-        elif child.tag in ("ul", "ol"):
+        elif tag == "ul" or tag == "ol":
             _list_lines(child, out)
             if child.tail and child.tail.strip():
                 out.append("\n")
@@ -259,44 +291,34 @@ def _list_lines(el: etree._Element, out: list[str]) -> None:
         _inline_text(item, out)
 
 
-def _tidy_block(text: str) -> str:
-    lines = [_HSPACE.sub(" ", line).strip() for line in text.split("\n")]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    while out and not out[-1]:
-        out.pop()
-    return "\n".join(out)
-
-
 def _flatten(root: etree._Element) -> str:
-    blocks: list[str] = []
+    """Plain text of a prepared fragment: blocks separated by a blank line."""
+    out: list[str] = []
     for el in root:
-        parts: list[str] = []
+        out.append("\n\n")
         if el.tag in ("ul", "ol"):
-            _list_lines(el, parts)
+            _list_lines(el, out)
         elif el.tag == "li":
-            parts.append("- ")
-            _inline_text(el, parts)
+            out.append("- ")
+            _inline_text(el, out)
         else:
-            _inline_text(el, parts)
-        block = _tidy_block("".join(parts))
-        if block:
-            blocks.append(block)
-    return _BLANK_LINES.sub("\n\n", "\n\n".join(blocks))
+            _inline_text(el, out)
+    text = _SPACE_AROUND_NEWLINE.sub("\n", _SPACE_RUNS.sub(" ", "".join(out)))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+_NH3_OPTIONS = {
+    "tags": set(ALLOWED_TAGS),
+    "attributes": {tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+    "url_schemes": set(URL_SCHEMES),
+    "strip_comments": True,
+    "link_rel": "noopener noreferrer",
+}
 
 
 def _sanitize_tree(root: etree._Element) -> str:
-    markup = lxml_html.tostring(root, encoding="unicode")
-    return nh3.clean(
-        markup,
-        tags=set(ALLOWED_TAGS),
-        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
-        strip_comments=True,
-        link_rel="noopener noreferrer",
-    ).strip()
+    markup = etree.tostring(root, encoding="unicode", method="html")
+    return nh3.clean(markup, **_NH3_OPTIONS).strip()
 
 
 def sanitize_and_flatten(markup: str | None) -> tuple[str | None, str | None]:
