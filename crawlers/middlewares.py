@@ -18,7 +18,7 @@ Stats: ``catalogue/retry_after`` (waits), ``catalogue/retry_after_gave_up``.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -34,9 +34,9 @@ try:  # Scrapy ≥ 2.18: asyncio or Twisted, whichever reactor runs
     from scrapy.utils.asyncio import sleep as _sleep
 except ImportError:  # pragma: no cover - older Scrapy
     async def _sleep(seconds: float) -> None:
+        from scrapy.utils.defer import maybe_deferred_to_future
         from twisted.internet import reactor
         from twisted.internet.task import deferLater
-        from scrapy.utils.defer import maybe_deferred_to_future
 
         await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
 
@@ -64,8 +64,8 @@ def retry_after_seconds(value: str | bytes | None, *, now: datetime | None = Non
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -79,7 +79,7 @@ class RetryAfterMiddleware:
         self.max_times = max_times
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> "RetryAfterMiddleware":
+    def from_crawler(cls, crawler: Any) -> RetryAfterMiddleware:
         settings = crawler.settings
         return cls(
             crawler,

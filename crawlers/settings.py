@@ -6,7 +6,7 @@ crawler of public sites:
 
 * ``robots.txt`` obeyed; a User-Agent that names the project and a contact address
   (``[settings] user_agent``);
-* per source: ``download_delay`` seconds between requests (randomized ±50 %) and at most
+* per source: ``download_delay`` seconds between requests (±50 % jitter) and at most
   ``concurrency`` requests in flight, with AutoThrottle on top (it slows down when the site
   does; ``autothrottle = false`` in a source's table turns it off — replica and benchmarks);
 * retries of 5xx answers, timeouts and connection errors (``RETRY_TIMES``); ``429`` (and a
@@ -62,7 +62,7 @@ def build_settings(config: Config, source: SourceConfig, *, cache: bool = False)
         "LOG_LEVEL": "INFO",
         # politeness
         "DOWNLOAD_DELAY": delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": True,
+        "DOWNLOAD_DELAY_JITTER": 0.5,   # ±50 % (Scrapy ≥ 2.19; older ones randomize by default)
         "CONCURRENT_REQUESTS": concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
         "AUTOTHROTTLE_ENABLED": autothrottle,

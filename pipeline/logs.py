@@ -64,14 +64,16 @@ class JsonFormatter(logging.Formatter):
 
 def setup_logging(level: str | None = None) -> None:
     """Configure the root logger once per process (stderr, structured)."""
+    level = (level or os.environ.get("CATALOGUE_LOG_LEVEL", "INFO")).upper()
     handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)
     fmt = os.environ.get("CATALOGUE_LOG_FORMAT", "logfmt").lower()
     handler.setFormatter(JsonFormatter() if fmt == "json" else LogfmtFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(level or os.environ.get("CATALOGUE_LOG_LEVEL", "INFO").upper())
+    root.setLevel(level)
     scrapy_level = os.environ.get("CATALOGUE_SCRAPY_LOG_LEVEL", "WARNING").upper()
     for name in ("scrapy", "twisted", "py.warnings", "filelock"):
         logging.getLogger(name).setLevel(scrapy_level)

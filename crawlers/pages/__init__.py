@@ -27,8 +27,9 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import lxml.etree
 import lxml.html
@@ -82,9 +83,12 @@ def _collect(el: Any, out: list[str], skip: frozenset[Any], with_hidden: bool) -
         out.append(el.text)
     for child in el:
         tag = child.tag
-        if (isinstance(tag, str) and tag not in _SKIP_TAGS and child not in skip
+        if (isinstance(tag, str) and tag not in _SKIP_TAGS and (not skip or child not in skip)
                 and (with_hidden or not is_hidden(child))):
-            _collect(child, out, skip, with_hidden)
+            if len(child):
+                _collect(child, out, skip, with_hidden)
+            elif child.text:  # a leaf: no recursion needed
+                out.append(child.text)
         if child.tail:
             out.append(child.tail)
 
@@ -96,6 +100,8 @@ def text_of(el: Any, *, skip: Iterable[Any] = (), with_hidden: bool = False) -> 
     """
     if el is None:
         return None
+    if not len(el):  # no children: the element's own text
+        return clean_whitespace(el.text) if isinstance(el.tag, str) else None
     out: list[str] = []
     _collect(el, out, frozenset(skip), with_hidden)
     return clean_whitespace(" ".join(out))
@@ -109,6 +115,14 @@ def label_key(text: str | None) -> str:
     True
     """
     return fold(text).rstrip(" :?.").strip()
+
+
+def all_text(el: Any) -> str:
+    """Every text of ``el``, hidden labels included, whitespace-collapsed (fast: lxml's serializer).
+
+    Used for fingerprints, not for values.
+    """
+    return " ".join(lxml.etree.tostring(el, method="text", encoding="unicode", with_tail=False).split())
 
 
 def first(items: Iterable[Any]) -> Any:

@@ -37,7 +37,15 @@ from lxml.cssselect import CSSSelector
 
 from crawlers.items import RawPosting
 from crawlers.pages import (
-    first, fingerprint, has_type, jsonld_objects, label_key, outer_html, parse_html, text_of,
+    all_text,
+    fingerprint,
+    first,
+    has_type,
+    jsonld_objects,
+    label_key,
+    outer_html,
+    parse_html,
+    text_of,
 )
 from normalize.text import clean_whitespace
 
@@ -174,7 +182,7 @@ class PepListingPage:
             employer=text_of(facts.get("employer")), location=location, department_code=department,
             versant=text_of(facts.get("versant")), published=published,
             domain=text_of(first(_CARD_DOMAIN(card))),
-            listing_key=fingerprint(url, text_of(card, with_hidden=True)),
+            listing_key=fingerprint(url, all_text(card)),
         )
 
     @cached_property

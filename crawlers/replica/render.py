@@ -835,6 +835,11 @@ def jobposting_ld(p: Posting, base: str) -> dict[str, Any]:
     return ld
 
 
+def _script_json(obj: Any, **kw: Any) -> str:
+    """JSON safe inside a <script> element: "</" written "<\\/" (valid JSON, as real sites do)."""
+    return json.dumps(obj, **kw).replace("</", "<\\/")
+
+
 def jobposting_offer(p: Posting, ds: Dataset, base: str, *, with_jsonld: bool = True) -> str:
     t, w = p.truth, p.wording
     url = f"{base}{p.url}"
@@ -857,17 +862,17 @@ def jobposting_offer(p: Posting, ds: Dataset, base: str, *, with_jsonld: bool = 
         elif shape == "two_scripts":
             crumbs = {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": [
                 {"@type": "ListItem", "position": 1, "name": "Accueil", "item": f"{base}/"}]}
-            head = ('<script type="application/ld+json">' + json.dumps(crumbs, ensure_ascii=False) + "</script>\n"
-                    '<script type="application/ld+json">\ufeff\n   \n' + json.dumps(ld, ensure_ascii=False, indent=2)
+            head = ('<script type="application/ld+json">' + _script_json(crumbs, ensure_ascii=False) + "</script>\n"
+                    '<script type="application/ld+json">\ufeff\n   \n' + _script_json(ld, ensure_ascii=False, indent=2)
                     + "\n</script>")
         elif shape == "bom":
-            head = '<script type="application/ld+json">\ufeff\n  ' + json.dumps(ld, ensure_ascii=False) + "\n</script>"
+            head = '<script type="application/ld+json">\ufeff\n  ' + _script_json(ld, ensure_ascii=False) + "\n</script>"
         elif shape == "escaped":
-            head = '    <script type="application/ld+json">  ' + json.dumps(ld) + "  </script>"
+            head = '    <script type="application/ld+json">  ' + _script_json(ld) + "  </script>"
         elif shape == "places":
-            head = '<script type="application/ld+json">\n' + json.dumps(ld, ensure_ascii=False) + "\n</script>"
+            head = '<script type="application/ld+json">\n' + _script_json(ld, ensure_ascii=False) + "\n</script>"
         else:
-            body = '<script type="application/ld+json">' + json.dumps(ld, ensure_ascii=False) + "</script>\n"
+            body = '<script type="application/ld+json">' + _script_json(ld, ensure_ascii=False) + "</script>\n"
     title = display_title(p)
     missions, profile = description_html(p)
     code = t.get("department_code")

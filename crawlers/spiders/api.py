@@ -11,7 +11,8 @@ a :class:`~crawlers.items.GonePosting`; a ``429`` is retried after its ``Retry-A
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import scrapy
 from scrapy.http import Response
@@ -38,7 +39,7 @@ class ApiSpider(CatalogueSpider):
         base, _, query = self.source.entry_url.partition("?")
         return f"{base.rstrip('/')}/{offer_id}" + (f"?{query}" if query else "")
 
-    def start_urls_(self) -> Iterable[scrapy.Request]:
+    def first_requests(self) -> Iterable[scrapy.Request]:
         yield self.listing_request(self.list_url(1), self.parse_list, page=1)
 
     def parse_list(self, response: Response) -> Iterator[Any]:

@@ -2,7 +2,7 @@
 
 A spider only decides which URLs to request and in what order; the page objects of
 :mod:`crawlers.pages` read the pages. Subclasses (one per source kind, ``name == kind``)
-implement :meth:`CatalogueSpider.start_urls_` and the listing callback, and build items in
+implement :meth:`CatalogueSpider.first_requests` and the listing callback, and build items in
 :meth:`CatalogueSpider.parse_offer`. The runner creates them with::
 
     process.crawl(crawler, source_config=source, known=known, full_refresh=False)
@@ -35,9 +35,10 @@ Errors worth showing on the run record go to ``spider.catalogue_errors`` (capped
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator, Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
@@ -46,7 +47,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawlers.config import SourceConfig, load_config
-from crawlers.items import GonePosting, KnownEntry, NotOfferPage, RawPosting, SeenPosting
+from crawlers.items import (
+    GonePosting,
+    KnownEntry,
+    NotOfferPage,
+    RawPosting,
+    SeenPosting,
+)
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +114,16 @@ class CatalogueSpider(scrapy.Spider):
         self.allowed_domains = [base.hostname or ""]
 
     # ------------------------------------------------------------------ start
-    def start_urls_(self) -> Iterable[scrapy.Request]:
+    def first_requests(self) -> Iterable[scrapy.Request]:
         """The first listing request(s) of the crawl."""
         raise NotImplementedError
 
     async def start(self) -> AsyncIterator[scrapy.Request]:  # Scrapy ≥ 2.13
-        for request in self.start_urls_():
+        for request in self.first_requests():
             yield request
 
     def start_requests(self) -> Iterable[scrapy.Request]:  # older Scrapy
-        return self.start_urls_()
+        return self.first_requests()
 
     # ------------------------------------------------------------------ counters and errors
     def count(self, name: str, n: int = 1) -> None:
@@ -256,5 +263,5 @@ class CatalogueSpider(scrapy.Spider):
         raw.listing_key = entry.listing_key
         raw.reference = raw.reference or entry.reference
         raw.url = raw.url or entry.url
-        raw.fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        raw.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
         return raw

@@ -15,7 +15,8 @@ known item is marked seen without a request. Then:
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import scrapy
 from scrapy.http import Response
@@ -33,7 +34,7 @@ class FeedSpider(CatalogueSpider):
 
     name = "feed"
 
-    def start_urls_(self) -> Iterable[scrapy.Request]:
+    def first_requests(self) -> Iterable[scrapy.Request]:
         yield self.listing_request(self.source.entry_url, self.parse_feed)
 
     def is_digital(self, item: FeedEntry) -> bool:

@@ -12,7 +12,8 @@ it is skipped while its ``lastmod`` does not change.
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import scrapy
 from scrapy.http import Response
@@ -49,7 +50,7 @@ class JobPostingSpider(CatalogueSpider):
 
     name = "jobposting"
 
-    def start_urls_(self) -> Iterable[scrapy.Request]:
+    def first_requests(self) -> Iterable[scrapy.Request]:
         yield self.listing_request(self.source.entry_url, self.parse_sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:

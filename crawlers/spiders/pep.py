@@ -11,7 +11,8 @@ offer page answers 404/410 gives a :class:`~crawlers.items.GonePosting`.
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import scrapy
 from scrapy.http import Response
@@ -28,7 +29,7 @@ class PepSpider(CatalogueSpider):
 
     name = "pep"
 
-    def start_urls_(self) -> Iterable[scrapy.Request]:
+    def first_requests(self) -> Iterable[scrapy.Request]:
         yield self.listing_request(self.source.entry_url.rstrip("/") + "/page/1/", self.parse_listing)
 
     def parse_listing(self, response: Response) -> Iterator[Any]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from crawl_kit import SampleEngine  # noqa: E402
+from crawl_kit import SampleEngine
 
 
 @pytest.fixture

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-
 from crawl_kit import BASE_URLS
-from crawlers.pages.api import ApiListPage, ApiOfferPage
 from expected_tables import record_rows
+
+from crawlers.pages.api import ApiListPage, ApiOfferPage
 
 BASE = BASE_URLS["api"]
 #: raw wordings of the documents (EXPECTED.md states their catalogue values)
-CONTRACT = {"titulaire": ("Fonctionnaire", "Titulaire"), "contractuel": ("Contractuel", "CDD de 3 ans"),
+CONTRACT = {"titulaire": ("Fonctionnaire", "Titulaire"), "contractuel": ("Contractuel", "CDD de 3 ans", "Contractuel (CDD de 3 ans)"),
             "titulaire_ou_contractuel": ("Titulaire ou contractuel", "Fonctionnaire ou contractuel")}
 
 
@@ -31,8 +32,9 @@ def lists(samples_dir: Path) -> list[ApiListPage]:
 def test_list_pages_give_summaries_and_total_pages(lists, samples_dir):
     assert [len(p.summaries) for p in lists] == [6, 3]
     assert [p.total_pages for p in lists] == [2, 2] and [p.page for p in lists] == [1, 2]
-    ids = [s.id for p in lists for s in p.summaries]
-    assert sorted(ids, reverse=True) == ids  # newest first, ids are integers
+    updated = [datetime.fromisoformat(s.updated_at) for p in lists for s in p.summaries]
+    assert sorted(updated, reverse=True) == updated  # newest first (offsets differ: -04:00, +01:00)
+    assert all(isinstance(s.id, int) for p in lists for s in p.summaries)
     refs = {s.reference for p in lists for s in p.summaries}
     assert refs == {r["reference"] for r in record_rows(samples_dir / "api" / "EXPECTED.md")}
     for summary in (s for p in lists for s in p.summaries):

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from crawl_kit import BASE_URLS, DATA
+from expected_tables import record_rows, tables
+
 from crawlers.pages.feed import FeedOfferPage, category_kind, parse_feed
-from expected_tables import record_rows
 
 BASE = BASE_URLS["feed"]
 #: per digital reference: (Localisation, Type de contrat, Catégorie, Télétravail, Rémunération, Date limite)
@@ -67,12 +67,27 @@ def test_rss_item_alone_gives_the_not_digital_rows(feed, rows):
         assert raw.description_html.startswith("<p><strong>")  # the item's own summary
 
 
+def _files(samples: Path) -> dict[str, str]:
+    """reference → offer page file (EXPECTED.md's record table and "offer page" table joined on "#")."""
+    all_tables = tables((samples / "feed" / "EXPECTED.md").read_text(encoding="utf-8"))
+    files = next(rows for rows in all_tables if rows and "offer page" in rows[0])
+    records = next(rows for rows in all_tables if rows and "job_family" in rows[0] and "reference" in rows[0])
+    by_number = {r["#"]: r["offer page"].strip("`") for r in files}
+    return {r["reference"]: by_number[r["#"]] for r in records if r["#"] in by_number}
+
+
+def test_the_digital_items_are_the_ones_with_a_page(samples_dir, rows):
+    assert set(_files(samples_dir)) == {r["reference"] for r in rows if r["digital"] == "yes"} == set(PAGES)
+
+
 @pytest.mark.parametrize("reference", sorted(PAGES))
 def test_offer_pages_complete_their_item(samples_dir, feed, rows, reference):
     row = next(r for r in rows if r["reference"] == reference)
     entry = next(e for e in feed.entries if e.guid == reference)
-    html = (samples_dir / "feed" / "samples" / "offres" / f"{reference}.html").read_text(encoding="utf-8")
+    path = _files(samples_dir)[reference]
+    html = (samples_dir / "feed" / "samples" / path).read_text(encoding="utf-8")
     raw = FeedOfferPage(html, entry.link).to_raw(entry, "emploi_territorial_aura")
+    assert raw.url == f"{BASE}/{path}"  # the item's link, as published
     place, contract, category, remote, salary, deadline = PAGES[reference]
     assert raw.detail_fetched is True
     assert (raw.reference, raw.url, raw.listing_ref) == (reference, entry.link, reference)

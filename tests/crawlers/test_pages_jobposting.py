@@ -8,30 +8,30 @@ import re
 from pathlib import Path
 
 import pytest
-
 from crawl_kit import BASE_URLS
+from expected_tables import record_rows, tables
+
 from crawlers.pages.jobposting import JobPostingPage
-from expected_tables import record_rows
 
 BASE = BASE_URLS["jobposting"]
-#: per reference: page folder, raw employmentType, occupationalCategory, remote, (salary min, max, unit),
-#: parent ministry, a description excerpt
+#: per reference: raw employmentType, occupationalCategory, remote, (salary min, max, unit), parent ministry,
+#: a description excerpt (the page file and the values in the record table come from EXPECTED.md)
 RAW = {
-    "DNUM-2026-0187": ("ingenieure-cloud-et-conteneurs-kubernetes-dnum", "CONTRACTOR",
+    "DNUM-2026-0187": ("CONTRACTOR",
                        ["M1801 - Administration de systèmes d'information"], None, (45000, 60000, "YEAR"),
                        "Ministère de l'Intérieur et des Outre-mer", "concevez et maintenez les clusters Kubernetes"),
-    "DNE-2026-114": ("data-engineer-plateforme-de-donnees-educatives-dne", "Titulaire ou contractuel",
+    "DNE-2026-114": ("Titulaire ou contractuel",
                      ["Data / Intelligence artificielle"], None, (42000, 56000, "YEAR"),
                      "Ministère de l'Éducation nationale", "entrepôt de données"),
-    "DRFIP33-2026-052": ("technicienne-support-et-proximite-informatique-drfip-gironde", ["FULL_TIME", "TEMPORARY"],
+    "DRFIP33-2026-052": (["FULL_TIME", "TEMPORARY"],
                          ["M1810 - Production et exploitation de systèmes d'information"], None, None,
                          "Direction générale des Finances publiques (DGFiP)", "p&ocirc;le informatique de proximit&eacute;"),
-    "ANTS-2026-DEV-07": ("developpeuse-front-end-react-teletravail-ants", "CONTRACTOR",
+    "ANTS-2026-DEV-07": ("CONTRACTOR",
                          ["M1805 - Études et développement informatique"], "TELECOMMUTE", (40000, 52000, "YEAR"),
                          "Ministère de l'Intérieur et des Outre-mer", "télétravail complet"),
-    "CCOMPTES-2026-031": ("designer-ux-ui-cour-des-comptes", "CDD de 3 ans", ["Design"], None, (3300, 4000, "MONTH"),
+    "CCOMPTES-2026-031": ("CDD de 3 ans", ["Design"], None, (3300, 4000, "MONTH"),
                           None, "recherche utilisateurs"),
-    "DINUM-2026-042": ("developpeuse-developpeur-back-end-python-dinum", "Fonctionnaire ou contractuel",
+    "DINUM-2026-042": ("Fonctionnaire ou contractuel",
                        ["M1805 - Études et développement informatique"], None, (45000, 62000, "YEAR"),
                        "Services du Premier ministre", "Référence PEP : 2026-2561234"),
 }
@@ -49,15 +49,26 @@ def _page(samples: Path, folder: str) -> JobPostingPage:
     return JobPostingPage(path.read_text(encoding="utf-8"), f"{BASE}/{folder}/".replace("//", "/").replace(":/", "://"))
 
 
+def _files(samples: Path) -> dict[str, str]:
+    """reference → sample file, joining EXPECTED.md's record table and its "file" table on "#"."""
+    md = (samples / "jobposting" / "EXPECTED.md").read_text(encoding="utf-8")
+    all_tables = tables(md)
+    files = next(rows for rows in all_tables if rows and "file" in rows[0] and "shape exercised" in rows[0])
+    records = next(rows for rows in all_tables if rows and "reference" in rows[0] and "job_family" in rows[0])
+    by_number = {r["#"]: r["file"].strip("`") for r in files}
+    return {r["reference"]: by_number[r["#"]] for r in records}
+
+
 @pytest.mark.parametrize("row_index", range(6))
 def test_every_offer_page_gives_its_raw_fields(samples_dir, row_index):
     row = record_rows(samples_dir / "jobposting" / "EXPECTED.md")[row_index]
     ref = row["reference"]
-    folder, contract, labels, remote, salary, ministry, excerpt = RAW[ref]
-    page = _page(samples_dir, f"emploi/{folder}")
+    contract, labels, remote, salary, ministry, excerpt = RAW[ref]
+    folder = _files(samples_dir)[ref].removesuffix("index.html").rstrip("/")
+    page = _page(samples_dir, folder)
     raw = page.to_raw("metiers_numerique")
     assert (raw.source, raw.kind, raw.reference) == ("metiers_numerique", "jobposting", ref)
-    assert raw.url == f"{BASE}/emploi/{folder}/"  # no JSON-LD url: the canonical link
+    assert raw.url == f"{BASE}/{folder}/"  # no JSON-LD url: the canonical link = the page URL
     assert _without_marker(raw.title) == row["title"]  # raw: the gender marker (if any) is kept
     assert "&" not in raw.title.replace(" & ", "")  # entities decoded
     assert raw.employer == row["employer"]

@@ -11,10 +11,10 @@ import html
 from pathlib import Path
 
 import pytest
-
 from crawl_kit import BASE_URLS, french_date
-from crawlers.pages.pep import PepListingPage, PepOfferPage, reference_from_url
 from expected_tables import record_rows, tables
+
+from crawlers.pages.pep import PepListingPage, PepOfferPage, reference_from_url
 from normalize.text import clean_whitespace
 
 BASE = BASE_URLS["pep"]
@@ -69,7 +69,7 @@ def _cards_table(samples: Path) -> list[dict[str, str]]:
         if not line.startswith("|"):
             break
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        row = dict(zip(header, cells))
+        row = dict(zip(header, cells, strict=True))
         row["listing_page"] = cells[header.index("page")]
         rows.append(row)
     return rows
@@ -125,19 +125,26 @@ def test_every_card_field_matches_the_listing_cards_table(samples_dir, cards, co
         page, card = cards[ref]
         assert str(page) == row["listing_page"]
         expected = None if row[column] == "null" else row[column]
-        got = {
-            "card title (as published)": lambda: card.title,
-            "card employer": lambda: card.employer,
-            "department_code": lambda: card.department_code,
-            "public_service": lambda: {v: k for k, v in VERSANTS.items()}[card.versant],
-            "published_at": lambda: french_date(card.published),
-            "reference": lambda: reference_from_url(card.url),
-        }[column]()
+        got = _card_value(card, column)
         if column == "card title (as published)":
             expected = _published(expected)
         elif column == "reference":
             expected = expected.strip("`")
         assert got == expected, (ref, column)
+
+
+def _card_value(card, column: str):
+    if column == "card title (as published)":
+        return card.title
+    if column == "card employer":
+        return card.employer
+    if column == "department_code":
+        return card.department_code
+    if column == "public_service":
+        return {v: k for k, v in VERSANTS.items()}[card.versant]
+    if column == "published_at":
+        return french_date(card.published)
+    return reference_from_url(card.url)
 
 
 def test_cards_carry_domain_place_label_and_a_stable_distinct_listing_key(samples_dir, cards):
@@ -184,7 +191,7 @@ def test_offer_pages_give_every_raw_field(samples_dir, offers, cards):
     cards_by_ref = {r["reference"].strip("`"): r for r in _cards_table(samples_dir)}
     for row in _expected_rows(samples_dir):
         ref = row["reference"]
-        page, raw = offers[ref]
+        _page, raw = offers[ref]
         card_row = cards_by_ref[ref]
         place, salary, metier = RAW[ref]
         assert (raw.source, raw.kind, raw.reference) == ("pep", "pep", ref)
@@ -216,7 +223,7 @@ def test_offer_pages_give_every_raw_field(samples_dir, offers, cards):
 
 def test_offer_description_is_only_missions_and_profile(offers, cards):
     other_titles = {card.title for _, card in cards.values()}
-    for ref, (page, raw) in offers.items():
+    for ref, (_page, raw) in offers.items():
         desc = raw.description_html
         assert desc.startswith("<h2>Vos missions en quelques mots</h2>")
         assert "Profil recherché" in desc

@@ -1,0 +1,128 @@
+"""Retry-After handling and the Scrapy settings of a crawl."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from scrapy import Request
+from scrapy.http import Response
+from scrapy.utils.test import get_crawler
+
+from crawlers import middlewares
+from crawlers.config import parse_config
+from crawlers.middlewares import (
+    RETRY_AFTER_TIMES,
+    RetryAfterMiddleware,
+    retry_after_seconds,
+)
+from crawlers.settings import build_settings
+
+NOW = datetime(2026, 11, 22, 10, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value, seconds", [
+    (b"120", 120.0), ("  7 ", 7.0), ("0", 0.0), ("-3", 0.0), ("1.5", 1.5),
+    ("Sun, 22 Nov 2026 10:01:30 GMT", 90.0),
+    ("Sun, 22 Nov 2026 09:00:00 GMT", 0.0),          # a date in the past: retry now
+    ("Sunday, 22-Nov-26 10:00:30 GMT", 30.0),        # the obsolete RFC 850 form too
+    ("bientôt", None), ("", None), (None, None),
+])
+def test_retry_after_values(value, seconds):
+    assert retry_after_seconds(value, now=NOW) == seconds
+
+
+@pytest.fixture
+def middleware(monkeypatch):
+    waits: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(middlewares, "_sleep", fake_sleep)
+    crawler = get_crawler(settings_dict={"CATALOGUE_RETRY_AFTER_MAX_DELAY": 30, "CATALOGUE_RETRY_AFTER_DEFAULT_DELAY": 4,
+                                         "CATALOGUE_RETRY_AFTER_MAX_TIMES": 2})
+    mw = RetryAfterMiddleware.from_crawler(crawler)
+    mw.waits = waits
+    return mw
+
+
+def _respond(mw, request, status, headers=None):
+    response = Response(request.url, status=status, headers=headers or {}, request=request)
+    return asyncio.run(mw.process_response(request, response))
+
+
+@pytest.mark.parametrize("status, headers, wait", [
+    (429, {"Retry-After": "3"}, 3.0),
+    (429, {}, 4.0),                              # no header: the default delay
+    (429, {"Retry-After": "3600"}, 30.0),        # capped
+    (503, {"Retry-After": "2"}, 2.0),
+])
+def test_rate_limited_request_is_retried_after_the_delay(middleware, status, headers, wait):
+    request = Request("https://api.gouv.fr/api/v1/offers?page=2", meta={"page": 2})
+    out = _respond(middleware, request, status, headers)
+    assert isinstance(out, Request) and out.url == request.url and out.dont_filter
+    assert out.meta[RETRY_AFTER_TIMES] == 1 and out.meta["page"] == 2
+    assert middleware.waits == [wait]
+    assert middleware.crawler.stats.get_value("catalogue/retry_after") == 1
+
+
+@pytest.mark.parametrize("status, headers, meta", [
+    (200, {"Retry-After": "3"}, {}),
+    (503, {}, {}),                               # an ordinary 503 is RetryMiddleware's
+    (404, {}, {}),
+    (429, {"Retry-After": "3"}, {"dont_retry": True}),
+])
+def test_other_answers_pass_through(middleware, status, headers, meta):
+    request = Request("https://x.gouv.fr/", meta=meta)
+    out = _respond(middleware, request, status, headers)
+    assert isinstance(out, Response) and out.status == status and middleware.waits == []
+
+
+def test_gives_up_after_max_times(middleware):
+    request = Request("https://x.gouv.fr/", meta={RETRY_AFTER_TIMES: 2})
+    out = _respond(middleware, request, 429, {"Retry-After": "1"})
+    assert isinstance(out, Response) and out.status == 429 and middleware.waits == []
+    assert middleware.crawler.stats.get_value("catalogue/retry_after_gave_up") == 1
+
+
+CONFIG = parse_config({
+    "settings": {"user_agent": "CatalogueBot/1 (contact: catalogue@example.gouv.fr)"},
+    "sources": {
+        "pep": {"kind": "pep", "base_url": "https://choisirleservicepublic.gouv.fr", "download_delay": 1.5,
+                "concurrency": 2, "time_limit": 1000},
+        "replica": {"kind": "api", "base_url": "http://127.0.0.1:8000/api", "download_delay": 0,
+                    "concurrency": 16, "autothrottle": False},
+        "replica2": {"kind": "api", "base_url": "http://127.0.0.1:8000/api", "autothrottle": "false"},
+    },
+})
+
+
+def test_polite_defaults_for_a_real_site():
+    s = build_settings(CONFIG, CONFIG.source("pep"))
+    assert s["USER_AGENT"] == "CatalogueBot/1 (contact: catalogue@example.gouv.fr)"
+    assert s["ROBOTSTXT_OBEY"] is True and s["TELNETCONSOLE_ENABLED"] is False
+    assert (s["DOWNLOAD_DELAY"], s["CONCURRENT_REQUESTS"], s["CONCURRENT_REQUESTS_PER_DOMAIN"]) == (1.5, 2, 2)
+    assert s["AUTOTHROTTLE_ENABLED"] is True and s["AUTOTHROTTLE_START_DELAY"] == 1.5
+    assert s["RETRY_ENABLED"] and s["RETRY_TIMES"] >= 2 and 500 in s["RETRY_HTTP_CODES"]
+    assert 429 not in s["RETRY_HTTP_CODES"]  # RetryAfterMiddleware's
+    assert s["DOWNLOADER_MIDDLEWARES"]["crawlers.middlewares.RetryAfterMiddleware"] > 550
+    assert 0 < s["DOWNLOAD_TIMEOUT"] <= 60
+    assert s["CLOSESPIDER_TIMEOUT"] == 900
+    assert s["HTTPCACHE_ENABLED"] is False
+
+
+@pytest.mark.parametrize("name", ["replica", "replica2"])
+def test_autothrottle_off_and_cache_on_demand(name):
+    s = build_settings(CONFIG, CONFIG.source(name), cache=True)
+    assert s["AUTOTHROTTLE_ENABLED"] is False
+    assert s["HTTPCACHE_ENABLED"] is True and s["HTTPCACHE_DIR"] == "httpcache"
+    assert 429 in s["HTTPCACHE_IGNORE_HTTP_CODES"]
+
+
+def test_settings_are_accepted_by_scrapy():
+    from scrapy.settings import Settings
+
+    settings = Settings(build_settings(CONFIG, CONFIG.source("pep")))
+    assert settings.getbool("ROBOTSTXT_OBEY") and settings.getfloat("DOWNLOAD_DELAY") == 1.5
