@@ -36,26 +36,33 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import FrameType
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    JobEvent,
+)
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
 from apscheduler.jobstores.base import ConflictingIdError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawlers.config import Config
 from pipeline.launch import launch_crawl
-from storage.db import create_db_engine, resolve_db_url
+from storage.db import DatabaseError, connect, resolve_db_url
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +136,7 @@ class CrontabTrigger(CronTrigger):
     __slots__ = ()
 
     @classmethod
-    def parse(cls, expr: str, timezone: tzinfo | str) -> "CrontabTrigger":
+    def parse(cls, expr: str, timezone: tzinfo | str) -> CrontabTrigger:
         """``"minute hour day month weekday"`` → trigger; ValueError with the reason when invalid.
 
         Day of month and day of week cannot both be restricted: crontab would fire when
@@ -193,9 +200,26 @@ def next_fire_times(schedule: str, timezone: tzinfo | str, *, now: datetime, cou
     return times
 
 
+class _BackgroundScheduler(BackgroundScheduler):
+    """APScheduler's BackgroundScheduler, minus a shutdown race that loses due runs.
+
+    ``shutdown()`` marks the scheduler stopped, closes the executors, then wakes the main
+    loop so that it exits; but the loop first makes one more pass over the due jobs, and as
+    the executors refuse them, their run is consumed (a queued run deleted, a missed run
+    moved to the next day) without ever running. A stopped scheduler now skips that pass.
+    """
+
+    def _process_jobs(self) -> float | None:
+        if self.state == STATE_STOPPED:
+            return None
+        return super()._process_jobs()
+
+
 def _job_store(db_url: str) -> SQLAlchemyJobStore:
-    # its own engine: the store disposes of it on shutdown
-    return SQLAlchemyJobStore(engine=create_db_engine(db_url), tablename=JOBS_TABLE)
+    """APScheduler's store on the catalogue database, its schema checked (SQLite: created or
+    upgraded) first, so that the migrations, not APScheduler, create ``apscheduler_jobs``.
+    The store gets its own engine: it disposes of it on shutdown."""
+    return SQLAlchemyJobStore(engine=connect(db_url), tablename=JOBS_TABLE)
 
 
 def _job_options(config: Config) -> dict[str, Any]:
@@ -221,11 +245,15 @@ def _stored_jobs(db_url: str) -> dict[str, Job]:
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite" and (not url.database or not Path(url.database).exists()):
         return {}
-    store = _job_store(db_url)
+    try:
+        store = _job_store(db_url)
+    except DatabaseError as exc:
+        log.info("no job store readable (%s): schedule computed from the configuration", exc)
+        return {}
     try:
         return {job.id: job for job in store.get_all_jobs()}
     except SQLAlchemyError as exc:
-        log.info("no job store readable in the database (%s): schedule computed from the configuration",
+        log.info("no job store readable (%s): schedule computed from the configuration",
                  str(exc).splitlines()[0])
         return {}
     finally:
@@ -265,7 +293,7 @@ def queue_crawl(config: Config, db_url: str | None, source_name: str, *, full_re
     """
     config.source(source_name)
     tz = scheduler_timezone(config)
-    sched = BackgroundScheduler(jobstores={"default": _job_store(resolve_db_url(db_url))}, timezone=tz)
+    sched = _BackgroundScheduler(jobstores={"default": _job_store(resolve_db_url(db_url))}, timezone=tz)
     sched.start(paused=True)  # opens the store; a paused scheduler runs nothing
     try:
         sched.add_job(run_job, "date", run_date=now or datetime.now(tz), id=queued_job_id(source_name),
@@ -280,7 +308,7 @@ def queue_crawl(config: Config, db_url: str | None, source_name: str, *, full_re
 
 
 #: the scheduler running in this process: the persisted jobs reach it through :func:`run_job`
-_ACTIVE: "CatalogueScheduler | None" = None
+_ACTIVE: CatalogueScheduler | None = None
 
 
 def run_job(source_name: str, trigger: str = "schedule", full_refresh: bool = False) -> None:
@@ -316,7 +344,7 @@ class CatalogueScheduler:
         self.crawl_stop = threading.Event()
         self._closing = threading.Event()
         workers = max_workers or max(1, min(MAX_WORKERS, len(config.sources)))
-        self.scheduler = BackgroundScheduler(
+        self.scheduler = _BackgroundScheduler(
             jobstores={"default": _job_store(self.db_url)},
             executors={"default": ThreadPoolExecutor(workers)},
             job_defaults=_job_options(config), timezone=self.timezone,

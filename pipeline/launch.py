@@ -43,17 +43,24 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
 from crawlers.config import load_config
 from storage import locks
 from storage.db import connect, resolve_db_url, session
-from storage.runs import get_run, interrupt_orphans, mark_interrupted, run_counters, start_run
+from storage.runs import (
+    get_run,
+    interrupt_orphans,
+    mark_interrupted,
+    run_counters,
+    start_run,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +70,9 @@ LEASE_TTL_SECONDS = 180.0
 STOP_GRACE_SECONDS = 60.0
 #: lines of the crawl process's output kept for the run record of a crash
 TAIL_LINES = 25
-#: the longest error message written on a run record
+#: the longest error message written on a run record, and the longest output line quoted in it
 MAX_MESSAGE_CHARS = 2000
+MAX_LINE_CHARS = 300
 #: seconds between two checks of the child, the clock and the stop requests
 _POLL_SECONDS = 0.2
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -127,7 +135,7 @@ class _SignalGuard:
         self.stop = stop
         self.previous: dict[int, Any] = {}
 
-    def __enter__(self) -> "_SignalGuard":
+    def __enter__(self) -> _SignalGuard:
         if threading.current_thread() is threading.main_thread():
             for sig in self.SIGNALS:
                 self.previous[sig] = signal.signal(sig, self._handle)
@@ -147,10 +155,16 @@ class _SignalGuard:
 
 
 class _ChildOutput:
-    """Copies the crawl process's output to our stderr and keeps its last lines."""
+    """Copies the crawl process's output to our stderr and keeps its last lines.
 
-    def __init__(self, fd: int) -> None:
+    From a pseudo-terminal (``raw``) text is copied as it comes, so that progress redraws
+    show; from a pipe only whole lines are written, so that the logs of crawls running at
+    the same time (the scheduler) never cut into each other's lines.
+    """
+
+    def __init__(self, fd: int, *, raw: bool) -> None:
         self.fd = fd
+        self.raw = raw
         self.lines: deque[str] = deque(maxlen=TAIL_LINES)
         self._partial = ""
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -166,21 +180,20 @@ class _ChildOutput:
             if not data:
                 break
             self._take(self._decoder.decode(data))
-        self._take(self._decoder.decode(b"", final=True))
-        if self._partial.strip():
-            self.lines.append(self._partial.strip())
+        rest = self._decoder.decode(b"", final=True)
+        if rest or self._partial:
+            self._take(rest + "\n")  # the last line had no newline
         os.close(self.fd)
 
     def _take(self, text: str) -> None:
         if not text:
             return
-        try:
-            sys.stderr.write(text)
-            sys.stderr.flush()
-        except (OSError, ValueError):  # our stderr is gone: keep the tail anyway
-            pass
+        if self.raw:
+            _write_stderr(text)
         chunks = (self._partial + text).split("\n")
         self._partial = chunks.pop()
+        if chunks and not self.raw:
+            _write_stderr("\n".join(chunks) + "\n")
         for chunk in chunks:
             # a pty ends lines with "\r\n"; a bare "\r" redraws the line (progress display)
             line = _ANSI.sub("", chunk.rstrip("\r").split("\r")[-1]).strip()
@@ -190,6 +203,14 @@ class _ChildOutput:
     def tail(self) -> str:
         self.thread.join(timeout=5)
         return "\n".join(self.lines)
+
+
+def _write_stderr(text: str) -> None:
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):  # our stderr is gone: the tail is kept anyway
+        pass
 
 
 def _on_terminal() -> bool:
@@ -245,7 +266,19 @@ def _describe_exit(returncode: int) -> str:
 
 
 def _cap(message: str) -> str:
-    return message if len(message) <= MAX_MESSAGE_CHARS else "…" + message[-(MAX_MESSAGE_CHARS - 1):]
+    return message if len(message) <= MAX_MESSAGE_CHARS else message[:MAX_MESSAGE_CHARS - 1] + "…"
+
+
+def _with_tail(reason: str, tail: str) -> str:
+    """``reason; last output:`` and the end of the output, within :data:`MAX_MESSAGE_CHARS`."""
+    if not tail:
+        return _cap(reason)
+    lines = [line if len(line) <= MAX_LINE_CHARS else line[:MAX_LINE_CHARS - 1] + "…" for line in tail.splitlines()]
+    text = "\n".join(lines)
+    budget = max(200, MAX_MESSAGE_CHARS - len(reason) - 20)
+    if len(text) > budget:  # the last lines (the error) matter most
+        text = "…" + text[-(budget - 1):]
+    return _cap(f"{reason}; last output:\n{text}")
 
 
 def _outcome(engine: Any, run_id: int) -> RunOutcome:
@@ -334,7 +367,8 @@ def _run_child(engine: Any, argv: list[str], *, run_id: int, source: str, db_url
             mark_interrupted(s, run_id, reason=f"{stop.reason or 'the scheduler is shutting down'} "
                                                "before the crawl process started")
         return
-    read_fd, write_fd = _output_pipe(_on_terminal())
+    use_pty = _on_terminal()
+    read_fd, write_fd = _output_pipe(use_pty)
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=write_fd, stderr=write_fd,
                                 env=_child_env(db_url), start_new_session=True)
@@ -345,7 +379,7 @@ def _run_child(engine: Any, argv: list[str], *, run_id: int, source: str, db_url
         return
     finally:
         os.close(write_fd)
-    output = _ChildOutput(read_fd)
+    output = _ChildOutput(read_fd, raw=use_pty)
     context = {"source": source, "run_id": run_id}
     try:
         with session(engine) as s, s.begin():
@@ -405,9 +439,7 @@ def _record_end(engine: Any, run_id: int, returncode: int, stop_reason: str | No
                 reason = "crawl process exited without recording an end"
             else:
                 reason = f"crawl process {_describe_exit(returncode)}"
-            if tail:
-                reason += f"; last output:\n{tail}"
-            mark_interrupted(s, run_id, reason=_cap(reason))
+            mark_interrupted(s, run_id, reason=_with_tail(reason, tail))
         elif stop_reason and run.status == "interrupted":
             run.error_message = _cap(f"{stop_reason} ({run.error_message})" if run.error_message else stop_reason)
         elif returncode != 0:

@@ -137,7 +137,8 @@ def run_crawl(source_name: str, *, config_path: str | None, db_url: str | None, 
     settings = build_settings(config, source, cache=cache)
     settings.update({
         "ITEM_PIPELINES": ITEM_PIPELINES,
-        "EXTENSIONS": {**settings.get("EXTENSIONS", {}), "pipeline.progress.CrawlProgress": 500},
+        "EXTENSIONS": {**settings.get("EXTENSIONS", {}), "pipeline.progress.CrawlProgress": 500,
+                       "pipeline.watchdog.ParentWatchdog": 400},
         "CATALOGUE_DB_URL": engine.url.render_as_string(hide_password=False),
         "CATALOGUE_RUN_ID": run_id,
         "CATALOGUE_SOURCE_NAME": source.name,

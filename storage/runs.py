@@ -21,8 +21,9 @@ leaves the transaction to the caller (``with session(engine) as s, s.begin(): â€
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -46,7 +46,7 @@ def crawled(request, samples_dir: Path, tmp_path_factory):
         db_url = f"sqlite:///{tmp / 'catalogue.db'}"
         drop = None
     else:
-        from conftest import _fresh_pg_database
+        from pgdb import fresh_pg_database as _fresh_pg_database
 
         server = request.getfixturevalue("pg_server_url")
         db_url, drop = _fresh_pg_database(server)

@@ -15,7 +15,7 @@ import json
 import logging
 import os
 from datetime import datetime, tzinfo
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,7 @@ DOUBTFUL = frozenset({"interrupted", None})
 OK_STATUSES = frozenset({"succeeded", "skipped"})
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
 
@@ -66,6 +66,10 @@ def _duration(seconds: float | None) -> str:
     return f"{s // 3600}h{s % 3600 // 60:02d}m"
 
 
+def _first_line(text: str | None, width: int = 120) -> str:
+    return text.splitlines()[0][:width] if text else ""
+
+
 def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -77,8 +81,7 @@ def _runs_rows(runs: list, tz: tzinfo) -> list[tuple]:
     return [
         (r.id, r.source, r.status, r.trigger, _when(r.started_at, tz), _duration(run_duration(r, now=now)),
          r.pages, r.items_seen, r.items_new, r.items_updated, r.items_expired, r.items_rejected,
-         r.not_digital, r.detail_skipped, len(r.errors or []), (r.error_message or "").splitlines()[0][:120]
-         if r.error_message else "")
+         r.not_digital, r.detail_skipped, len(r.errors or []), _first_line(r.error_message))
         for r in runs
     ]
 
@@ -103,8 +106,9 @@ def register(app: typer.Typer) -> None:
     def schedule_run(
         config: ConfigOption = None,
         db: DbOption = None,
-        wakeup: Annotated[float, typer.Option("--wakeup", min=0.1, metavar="SECONDS",
-                                              help="How often to look for crawls queued by `schedule trigger`.")] = 30.0,
+        wakeup: Annotated[float, typer.Option(
+            "--wakeup", min=0.1, metavar="SECONDS", help="How often to look for crawls queued by `schedule trigger`.",
+        )] = 30.0,
     ) -> None:
         """Run the scheduler in the foreground (logs on stderr) until Ctrl-C or SIGTERM."""
         from scheduler import schedule_errors, serve
@@ -251,7 +255,7 @@ def register(app: typer.Typer) -> None:
                 rows.append((r["source"], r["verdict"], run.get("status", "never crawled"), run.get("id", ""),
                              _when(started, tz), _duration(run.get("duration_seconds")), run.get("items_seen", ""),
                              "yes" if r["crawling_now"] else "",
-                             (run.get("error_message") or "").splitlines()[0][:120] if run.get("error_message") else ""))
+                             _first_line(run.get("error_message"))))
             print_table("Sources", ("source", "verdict", "last run", "run id", "started", "duration", "seen",
                                     "crawling now", "message"), rows)
         if code:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -66,3 +66,10 @@ def wait_for() -> Callable[..., object]:
     """``wait_for(predicate, timeout=30, what=…)``: poll until truthy (a bound on waiting,
     never a timing assertion)."""
     return _wait_for
+
+
+@pytest.fixture
+def catalogue_url(engine, db_url: str) -> str:
+    """``db_url`` (SQLite, then PostgreSQL) with the schema created: PostgreSQL databases
+    are not upgraded on first use."""
+    return db_url

@@ -9,7 +9,8 @@ Modes:
   is shut down (``pipeline.runner.crawl_status`` of a "shutdown" finish) and exit 0;
 - ``stubborn``: ignore SIGTERM and sleep (only SIGKILL ends it);
 - ``crash``: print a traceback-like message on stderr and exit 3 without recording anything;
-- ``silent``: exit 0 without recording anything.
+- ``silent``: exit 0 without recording anything;
+- ``tty``: record ``succeeded`` with the message ``stderr isatty=True|False``.
 
 Each mode first writes ``started pid=…`` on stdout and, with ``--flag``, touches
 ``<flag>.started`` so that a test knows the child runs.
@@ -24,14 +25,14 @@ import sys
 import time
 from pathlib import Path
 
-from storage.db import connect, session
+from storage.db import create_db_engine, session
 from storage.runs import finish_run
 
 COUNTERS = {"pages": 4, "items_seen": 3, "items_new": 2, "items_updated": 1, "detail_skipped": 1}
 
 
 def record(db: str, run_id: int, status: str, message: str | None = None, counters: dict | None = None) -> None:
-    engine = connect(db)
+    engine = create_db_engine(db)  # the launcher already checked the schema
     with session(engine) as s, s.begin():
         finish_run(s, run_id, status=status, counters=counters or COUNTERS, errors=[], error_message=message,
                    stats={"fake": True})
@@ -69,6 +70,9 @@ def main() -> int:
         print("RuntimeError: the spider blew up on purpose", file=sys.stderr)
         return 3
     if args.mode == "silent":
+        return 0
+    if args.mode == "tty":
+        record(args.db, args.run_id, "succeeded", f"stderr isatty={sys.stderr.isatty()}")
         return 0
     if args.mode == "wait-flag":
         deadline = time.monotonic() + 60

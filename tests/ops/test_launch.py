@@ -26,15 +26,15 @@ from storage.types import utcnow
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _launch(config_path, db_url, argv, **kw):
-    return launch_crawl("alpha", config_path=config_path, db_url=db_url, _child_argv=argv, **kw)
+def _launch(config_path, catalogue_url, argv, **kw):
+    return launch_crawl("alpha", config_path=config_path, db_url=catalogue_url, _child_argv=argv, **kw)
 
 
-def test_a_child_that_records_its_end_gives_its_status(config_path, db_url, fake_child):
-    outcome = _launch(config_path, db_url, fake_child("succeed", db_url), trigger="schedule")
+def test_a_child_that_records_its_end_gives_its_status(config_path, sqlite_url, fake_child):
+    outcome = _launch(config_path, sqlite_url, fake_child("succeed", sqlite_url), trigger="schedule")
     assert (outcome.source, outcome.status, outcome.error_message) == ("alpha", "succeeded", None)
     assert outcome.counters["items_seen"] == 3 and outcome.counters["items_new"] == 2
-    engine = connect(db_url)
+    engine = connect(sqlite_url)
     with session(engine) as s:
         run = get_run(s, outcome.run_id)
         assert run.trigger == "schedule" and run.pid and run.pid != os.getpid()
@@ -96,18 +96,18 @@ def test_stop_event_stops_the_crawl(config_path, sqlite_url, fake_child, tmp_pat
     assert result["o"].error_message.startswith("the scheduler is shutting down")
 
 
-def test_two_concurrent_launches_of_one_source_one_runs_one_is_skipped(config_path, db_url, fake_child, tmp_path,
+def test_two_concurrent_launches_of_one_source_one_runs_one_is_skipped(config_path, catalogue_url, fake_child, tmp_path,
                                                                        wait_for):
     flag = tmp_path / "go"
     result = {}
     first = threading.Thread(target=lambda: result.setdefault("first", _launch(
-        config_path, db_url, fake_child("wait-flag", db_url, flag))))
+        config_path, catalogue_url, fake_child("wait-flag", catalogue_url, flag))))
     first.start()
     try:
         wait_for(lambda: Path(str(flag) + ".started").exists(), what="the first crawl to start")
-        second = _launch(config_path, db_url, fake_child("succeed", db_url))
-        other_source = launch_crawl("beta", config_path=config_path, db_url=db_url,
-                                    _child_argv=fake_child("succeed", db_url))
+        second = _launch(config_path, catalogue_url, fake_child("succeed", catalogue_url))
+        other_source = launch_crawl("beta", config_path=config_path, db_url=catalogue_url,
+                                    _child_argv=fake_child("succeed", catalogue_url))
     finally:
         flag.write_text("go")
         first.join(timeout=60)
@@ -115,18 +115,18 @@ def test_two_concurrent_launches_of_one_source_one_runs_one_is_skipped(config_pa
     assert f"another crawl of alpha is running (run {result['first'].run_id}" in second.error_message
     assert result["first"].status == "succeeded"
     assert other_source.status == "succeeded"  # the lease is per source
-    engine = connect(db_url)
+    engine = connect(catalogue_url)
     assert current_lease(engine, "alpha") is None
     engine.dispose()
 
 
-def test_a_stale_lease_of_a_dead_process_is_taken_over(config_path, db_url, fake_child):
-    engine = connect(db_url)
+def test_a_stale_lease_of_a_dead_process_is_taken_over(config_path, catalogue_url, fake_child):
+    engine = connect(catalogue_url)
     # a launcher killed an hour ago: its lease expired, its run is still `running`
     assert acquire(engine, "alpha", "deadhost:4242:beef", 60, now=utcnow() - timedelta(hours=1))
     with session(engine) as s, s.begin():
         orphan = start_run(s, "alpha", "jobposting", trigger="schedule", pid=4242)
-    outcome = _launch(config_path, db_url, fake_child("succeed", db_url))
+    outcome = _launch(config_path, catalogue_url, fake_child("succeed", catalogue_url))
     assert outcome.status == "succeeded"
     with session(engine) as s:
         assert get_run(s, orphan).status == "interrupted"
@@ -174,6 +174,45 @@ def test_a_signal_to_the_launcher_stops_the_child_and_still_ends_the_launcher(
     engine.dispose()
     with pytest.raises(ProcessLookupError):
         os.kill(child_pid, 0)
+
+
+_TTY_PARENT = textwrap.dedent("""
+    import sys
+    from pipeline.launch import launch_crawl
+    db, config, child = sys.argv[1:4]
+    argv = lambda run_id: [sys.executable, child, "tty", "--db", db, "--run-id", str(run_id)]
+    print(launch_crawl("alpha", config_path=config, db_url=db, _child_argv=argv).error_message, flush=True)
+""")
+
+
+@pytest.mark.parametrize("on_terminal", [True, False])
+def test_the_child_gets_a_terminal_only_when_the_launcher_has_one(config_path, sqlite_url, tmp_path, on_terminal):
+    """On a terminal the crawl's live progress must show: its stderr is a pseudo-terminal."""
+    import pty
+
+    script = tmp_path / "parent.py"
+    script.write_text(_TTY_PARENT, encoding="utf-8")
+    master, slave = pty.openpty() if on_terminal else os.pipe()[::-1]
+    out_path = tmp_path / "out"
+    with out_path.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, str(script), sqlite_url, str(config_path),
+                                 str(Path(__file__).with_name("fake_child.py"))],
+                                env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=out, stderr=slave)
+    os.close(slave)
+    drained = threading.Thread(target=lambda: _drain(master), daemon=True)
+    drained.start()
+    assert proc.wait(timeout=60) == 0
+    assert out_path.read_text().strip() == f"stderr isatty={on_terminal}"
+
+
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 65536):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def test_child_command_keeps_passwords_off_the_command_line():

@@ -38,35 +38,37 @@ def test_an_expired_lease_is_taken_over_and_its_old_holder_loses_it(engine):
     assert release(engine, "pep", dead) is False
 
 
+def _race(engines, source: str, name: str) -> list[str]:
+    """Every engine tries to take the lease at the same moment; returns the winners."""
+    barrier, lock, winners = threading.Barrier(len(engines)), threading.Lock(), []
+
+    def attempt(i: int) -> None:
+        holder = f"{name}-{i}"
+        barrier.wait()
+        if acquire(engines[i], source, holder, 60):
+            with lock:
+                winners.append(holder)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(engines))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return winners
+
+
 def test_concurrent_acquirers_only_one_wins(engine, db_url):
-    """Many threads, each with its own engine (connections), race for the same free lease,
+    """Threads, each with its own engine (connections), race for the same free lease,
     then for the same expired lease: exactly one wins each race."""
-    racers = 8
-    engines = [connect(db_url) for _ in range(racers)]
+    engines = [connect(db_url) for _ in range(8)]
     try:
-        for race in ("free", "expired"):
-            if race == "expired":
-                for holder in list(winners):
-                    release(engine, "pep", holder)
-                assert acquire(engine, "pep", "dead:1:x", 60, now=utcnow() - timedelta(hours=1))
-            barrier = threading.Barrier(racers)
-            winners: list[str] = []
-            lock = threading.Lock()
+        winners = _race(engines, "pep", "free")
+        assert len(winners) == 1 and current_lease(engine, "pep").holder == winners[0]
+        assert release(engine, "pep", winners[0])
 
-            def race_once(i: int) -> None:
-                holder = f"racer-{race}-{i}"
-                barrier.wait()
-                if acquire(engines[i], "pep", holder, 60):
-                    with lock:
-                        winners.append(holder)
-
-            threads = [threading.Thread(target=race_once, args=(i,)) for i in range(racers)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(timeout=60)
-            assert len(winners) == 1, (race, winners)
-            assert current_lease(engine, "pep").holder == winners[0]
+        assert acquire(engine, "pep", "dead:1:x", 60, now=utcnow() - timedelta(hours=1))
+        winners = _race(engines, "pep", "takeover")
+        assert len(winners) == 1 and current_lease(engine, "pep").holder == winners[0]
     finally:
         for e in engines:
             e.dispose()

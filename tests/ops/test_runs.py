@@ -95,8 +95,8 @@ def test_interrupt_orphans_closes_the_running_runs_of_one_source(engine):
 
 def test_list_runs_newest_first_filtered_and_limited(engine):
     ids = {}
-    for hours, (source, status) in zip((5, 4, 3, 2, 1), [("a", "succeeded"), ("b", "failed"), ("a", "failed"),
-                                                        ("a", "skipped"), ("b", "succeeded")]):
+    for hours, source, status in [(5, "a", "succeeded"), (4, "b", "failed"), (3, "a", "failed"),
+                                  (2, "a", "skipped"), (1, "b", "succeeded")]:
         ids[(source, hours)] = run_id = _run(engine, source, status=status)
         _age(engine, run_id, hours)
     with session(engine) as s:

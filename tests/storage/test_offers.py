@@ -11,13 +11,13 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from expected_tables import RECORD_COLUMNS, merged_rows, tables, value
 from normalize.record import NormalizedPosting
 from normalize.text import fold
 from storage.db import session
-from storage.models import RECORD_FIELDS, Change, CrawlRun, Offer, OfferMerge, Posting
+from storage.models import RECORD_FIELDS, Base, Change, CrawlRun, Offer, OfferMerge, Posting
 from storage.offers import (
     explain,
     expire_by_deadline,
@@ -44,6 +44,33 @@ MINISTRY = {
     ("api", "MEN-2026-011482"): "Ministère de l'Éducation nationale",
 }
 MERGED_MINISTRY = ["Services du Premier ministre", None, "Ministère de l'Éducation nationale"]
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def module_engine(request, tmp_path_factory):
+    """One migrated database per module and dialect (creating a PostgreSQL database per test is slow)."""
+    from pgdb import fresh_pg_database as _fresh_pg_database
+    from storage.db import connect
+
+    drop = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'catalogue.db'}"
+    else:
+        url, drop = _fresh_pg_database(request.getfixturevalue("pg_server_url"))
+    eng = connect(url, auto_upgrade=True)
+    yield eng
+    eng.dispose()
+    if drop:
+        drop()
+
+
+@pytest.fixture
+def engine(module_engine):
+    """The module's database, emptied: every test starts from a fresh catalogue."""
+    with module_engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    return module_engine
 
 
 # ------------------------------------------------------------------------ helpers
@@ -170,7 +197,7 @@ def test_m1_to_m3_through_the_database_and_the_view(engine, samples_dir):
     with engine.connect() as conn:
         view = {r.id: dict(r._mapping) for r in conn.execute(text("SELECT * FROM catalogue_offers"))}
     with session(engine) as s:
-        for oid, (m, postings, ministry) in zip(ids, _merged_cases(samples_dir)):
+        for oid, (m, _postings, ministry) in zip(ids, _merged_cases(samples_dir), strict=True):
             row = offer(s, oid)
             _assert_record({c: getattr(row, c) for c in (*RECORD_COLUMNS, "ministry") if c != "status"},
                            m, ministry, oid)
@@ -309,14 +336,17 @@ def test_each_changed_offer_field_writes_a_change_row(engine):
         oid = make_offer(s, ("pep", "P1"))
         refresh_offers(s, [oid], run_id=run1, today=CRAWL_DAY)
         before = offer(s, oid).updated_at
-        result = upsert_postings(s, [(posting("P1", title="Lead dev", salary_max=65000), {"listing_ref": "P1"})],
-                                 run_id=run2, seen_at=T1)
+        changed = posting("P1", title="Lead dev", salary_max=65000, employer="DINUM")
+        result = upsert_postings(s, [(changed, {"listing_ref": "P1"})], run_id=run2, seen_at=T1)
         assert result.changed_offer_ids == {oid}
         assert refresh_offers(s, result.changed_offer_ids, run_id=run2, today=CRAWL_DAY) == 1
-        assert sorted(offer_changes(s, oid)) == [("salary_max", "62000", "65000", run2),
-                                                 ("title", "Développeur P1", "Lead dev", run2)]
+        assert sorted(offer_changes(s, oid)) == [
+            ("employer", "Direction interministérielle du numérique (DINUM)", "DINUM", run2),
+            ("salary_max", "62000", "65000", run2),
+            ("title", "Développeur P1", "Lead dev", run2)]
         o = offer(s, oid)
-        assert o.search_text.startswith("lead dev ") and o.updated_at >= before
+        assert o.search_text == "lead dev vos missions : developper l'api."
+        assert o.employer_search == "dinum" and o.updated_at >= before
 
 
 def test_deadline_expiry_with_a_fixed_today(engine):
@@ -345,7 +375,7 @@ def test_deadline_expiry_with_a_fixed_today(engine):
 def test_expiry_when_all_postings_are_gone_not_when_one_of_two(engine):
     with session(engine) as s, s.begin():
         run = new_run(s)
-        store(s, posting("P1"), posting("J1", source="jp"), run_id=run)
+        store(s, posting("P1", deadline=None), posting("J1", source="jp", deadline=None), run_id=run)
         oid = make_offer(s, ("pep", "P1"), ("jp", "J1"))
         refresh_offers(s, [oid], run_id=run, today=CRAWL_DAY)
         mark_gone(s, "pep", reference="P1", run_id=run, at=T1)
@@ -356,9 +386,10 @@ def test_expiry_when_all_postings_are_gone_not_when_one_of_two(engine):
         o = offer(s, oid)
         assert (o.status, o.expired_reason) == ("expired", "gone") and o.expired_at is not None
         # one posting comes back
-        result = upsert_postings(s, [(posting("J1", source="jp"), {"listing_ref": "J1"})], run_id=run, seen_at=T2)
-        refresh_offers(s, result.changed_offer_ids, run_id=run, today=CRAWL_DAY)
-        assert offer(s, oid).status == "active"
+        back = posting("J1", source="jp", deadline=None)
+        result = upsert_postings(s, [(back, {"listing_ref": "J1"})], run_id=run, seen_at=T2)
+        assert result.changed_offer_ids == {oid}
+        assert offer(s, oid).status == "active"  # the upsert refreshed it (nothing else would)
         assert [c[1:3] for c in offer_changes(s, oid)] == [("active", "expired"), ("expired", "active")]
 
 
@@ -370,8 +401,9 @@ def test_an_offer_left_without_digital_posting_is_deleted(engine):
         refresh_offers(s, [oid], run_id=run, today=CRAWL_DAY)
         result = upsert_postings(s, [(posting("P1", is_digital=False, job_family=None), {"listing_ref": "P1"})],
                                  run_id=run, seen_at=T1)
-        assert refresh_offers(s, result.changed_offer_ids, run_id=run, today=CRAWL_DAY) == 1
-        assert s.get(Offer, oid) is None
+        assert result.changed_offer_ids == {oid}
+        assert s.get(Offer, oid) is None  # the upsert refreshed it: no digital posting left
+        assert refresh_offers(s, result.changed_offer_ids, run_id=run, today=CRAWL_DAY) == 0
         assert s.scalar(select(func.count()).select_from(OfferMerge)) == 0
         assert offer_changes(s, oid) == [("status", "active", "deleted", run)]
 
@@ -383,9 +415,8 @@ def test_refresh_many_offers_in_one_call(engine):
         ids = [offer_id_for("pep", f"P{i:05d}") for i in range(n)]
         s.add_all(Offer(id=i, title="x") for i in ids)
         s.flush()
-        for row in s.scalars(select(Posting)):
-            row.offer_id = offer_id_for(row.source, row.reference)
-        s.flush()
+        rows = s.execute(select(Posting.id, Posting.source, Posting.reference)).all()
+        s.execute(update(Posting), [{"id": i, "offer_id": offer_id_for(src, ref)} for i, src, ref in rows])
         assert refresh_offers(s, ids, run_id=None, today=CRAWL_DAY) == n
         statuses = dict(s.execute(select(Offer.status, func.count()).group_by(Offer.status)).all())
         assert statuses == {"expired": n // 2, "active": n - n // 2}

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from normalize.record import NormalizedPosting
 from storage.db import session
-from storage.models import Change, CrawlRun, NonOfferPage, Offer, Posting
+from storage.models import Base, Change, CrawlRun, NonOfferPage, Offer, Posting
 from storage.postings import (
     BATCH_SIZE,
     TRACKED_FIELDS,
@@ -28,6 +28,33 @@ from storage.postings import (
 T0 = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
 T1 = T0 + timedelta(days=1)
 T2 = T0 + timedelta(days=2)
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def module_engine(request, tmp_path_factory):
+    """One migrated database per module and dialect (creating a PostgreSQL database per test is slow)."""
+    from pgdb import fresh_pg_database as _fresh_pg_database
+    from storage.db import connect
+
+    drop = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'catalogue.db'}"
+    else:
+        url, drop = _fresh_pg_database(request.getfixturevalue("pg_server_url"))
+    eng = connect(url, auto_upgrade=True)
+    yield eng
+    eng.dispose()
+    if drop:
+        drop()
+
+
+@pytest.fixture
+def engine(module_engine):
+    """The module's database, emptied: every test starts from a fresh catalogue."""
+    with module_engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    return module_engine
 
 
 def posting(reference: str, source: str = "pep", **fields) -> NormalizedPosting:
@@ -300,3 +327,28 @@ def test_batches_larger_than_one_in_list(engine):
         assert counts(upsert_postings(s, items(*batch), run_id=run2, seen_at=T1)) == (0, 1, n - 1)
         assert mark_seen(s, "pep", [p.reference for p in batch], run_id=run2, seen_at=T2) == n
         assert s.scalar(select(func.count()).select_from(Posting).where(Posting.last_seen_at == T2)) == n
+
+
+def test_postings_held_by_the_session_are_reread_after_bulk_writes(engine):
+    with session(engine) as s, s.begin():
+        run = new_run(s)
+        upsert_postings(s, items(posting("C")), run_id=run, seen_at=T0)
+        held = s.scalars(select(Posting).where(Posting.reference == "C")).one()
+        assert held.city == "Paris"
+        upsert_postings(s, items(posting("C")), run_id=run, seen_at=T1)  # unchanged: seen again
+        assert held.last_seen_at == T1
+        upsert_postings(s, items(posting("C", city="Lyon")), run_id=run, seen_at=T2)
+        assert (held.city, held.last_seen_at) == ("Lyon", T2)
+        mark_gone(s, "pep", reference="C", run_id=run, at=T2)
+        assert held.status == "gone"
+
+
+def test_a_listing_only_sighting_keeps_the_last_detail_fetch_time(engine):
+    with session(engine) as s, s.begin():
+        run = new_run(s, "feed")
+        p = posting("F1", source="feed")
+        upsert_postings(s, [(p, raw(p))], run_id=run, seen_at=T0)
+        upsert_postings(s, [(p, raw(p, detail_fetched=False, listing_key="k2"))], run_id=run, seen_at=T1)
+        row = stored(s, "F1", "feed")
+        assert (row.detail_fetched, row.detail_fetched_at, row.last_seen_at) == (False, T0, T1)
+        assert known_listing_entries(s, "feed") == {}
