@@ -31,7 +31,6 @@ constant memory.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import logging
 import os
@@ -199,13 +198,16 @@ def _department_code(value: str) -> str:
     return code
 
 
-def _canonical_region_function() -> Callable[[str], str | None] | None:
-    """``normalize.places.canonical_region`` when that module provides it, else None."""
+def _region_reference() -> tuple[Callable[[str], str | None] | None, tuple[str, ...]]:
+    """``normalize.places.canonical_region`` and the current region names, when that
+    module is there and loads; else ``(None, ())`` (regions are then matched against
+    the catalogue's own values)."""
     try:
-        from normalize.places import canonical_region
-    except ImportError:
-        return None
-    return canonical_region
+        from normalize import places
+    except Exception as exc:  # noqa: BLE001 - missing or broken: fall back, say so once
+        logger.warning("normalize.places unavailable (%s): --region matched against the catalogue", exc)
+        return None, ()
+    return getattr(places, "canonical_region", None), tuple(getattr(places, "REGIONS", ()))
 
 
 def distinct_values(engine: Engine, attribute: Any) -> list[str]:
@@ -215,8 +217,11 @@ def distinct_values(engine: Engine, attribute: Any) -> list[str]:
 
 
 def _regions(engine: Engine, values: Iterable[str]) -> tuple[str, ...]:
-    canonical_region = _canonical_region_function()
-    catalogue_regions: list[str] | None = None
+    values = list(values)
+    if not values:
+        return ()
+    canonical_region, reference = _region_reference()
+    catalogue_regions = distinct_values(engine, Offer.region)
     out: list[str] = []
     for value in values:
         name: str | None = None
@@ -226,12 +231,10 @@ def _regions(engine: Engine, values: Iterable[str]) -> tuple[str, ...]:
             except Exception:  # noqa: BLE001 - a helper's bug must not break the export
                 logger.warning("canonical_region(%r) raised; matching against the catalogue", value)
         if name is None:
-            if catalogue_regions is None:
-                catalogue_regions = distinct_values(engine, Offer.region)
             name = next((r for r in catalogue_regions if fold(r) == fold(value)), None)
         if name is None:
-            known = ", ".join(catalogue_regions or ()) or "none in the catalogue yet"
-            raise FilterError(f"--region: unknown region {value!r} (regions in the catalogue: {known})")
+            allowed = ", ".join(reference or catalogue_regions) or "none in the catalogue yet"
+            raise FilterError(f"--region: unknown region {value!r} (allowed: {allowed})")
         out.append(name)
     return tuple(dict.fromkeys(out))
 
@@ -422,25 +425,47 @@ def _json_default(value: Any) -> str:
 # --------------------------------------------------------------------------- writers
 
 
+class _Utf8Sink:
+    """A text ``write()`` target that sends UTF-8 bytes to a binary stream in ~64 KiB chunks.
+
+    Fewer, larger writes than a ``TextIOWrapper`` (no per-row encode call), constant
+    memory, and the caller's stream is never closed or detached.
+    """
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, out: IO[bytes], *, bom: bool = False) -> None:
+        self._out = out
+        self._parts: list[str] = ["\ufeff"] if bom else []
+        self._size = 0
+
+    def write(self, text: str) -> None:
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size >= self.CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._parts:
+            self._out.write("".join(self._parts).encode("utf-8", "replace"))
+            self._parts.clear()
+            self._size = 0
+
+
 def _write_json(rows: Iterable[tuple[Any, ...]], out: IO[bytes], result: ExportResult, *, lines: bool) -> None:
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="\n", write_through=False)
+    sink = _Utf8Sink(out)
     dumps = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
-    try:
-        if lines:
-            for row in rows:
-                text.write(dumps(dict(zip(VIEW_COLUMNS, row))))
-                text.write("\n")
-                result.rows += 1
-        else:
-            text.write("[")
-            for row in rows:
-                text.write("\n" if result.rows == 0 else ",\n")
-                text.write(dumps(dict(zip(VIEW_COLUMNS, row))))
-                result.rows += 1
-            text.write("\n]\n" if result.rows else "]\n")
-        text.flush()
-    finally:
-        text.detach()
+    if lines:
+        for row in rows:
+            sink.write(dumps(dict(zip(VIEW_COLUMNS, row))) + "\n")
+            result.rows += 1
+    else:
+        sink.write("[")
+        for row in rows:
+            sink.write(("\n" if result.rows == 0 else ",\n") + dumps(dict(zip(VIEW_COLUMNS, row))))
+            result.rows += 1
+        sink.write("\n]\n" if result.rows else "]\n")
+    sink.flush()
 
 
 def _csv_cells(row: tuple[Any, ...]) -> list[Any]:
@@ -463,16 +488,13 @@ def _csv_cells(row: tuple[Any, ...]) -> list[Any]:
 
 
 def _write_csv(rows: Iterable[tuple[Any, ...]], out: IO[bytes], result: ExportResult, *, delimiter: str) -> None:
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
-    try:
-        writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
-        writer.writerow(FLAT_COLUMNS)
-        for row in rows:
-            writer.writerow(_csv_cells(row))
-            result.rows += 1
-        text.flush()
-    finally:
-        text.detach()
+    sink = _Utf8Sink(out, bom=True)
+    writer = csv.writer(sink, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(FLAT_COLUMNS)
+    for row in rows:
+        writer.writerow(_csv_cells(row))
+        result.rows += 1
+    sink.flush()
 
 
 def _xlsx_text(value: str, result: ExportResult) -> str:
@@ -562,14 +584,16 @@ def export_offers(
     fmt: str,
     filters: ExportFilters | None = None,
     delimiter: str = ";",
+    batch_size: int = BATCH_SIZE,
 ) -> ExportResult:
     """Export the offers selected by ``filters`` to ``out`` in format ``fmt``.
 
     ``out`` is a binary stream (left open) or a path. A path is written through a
     temporary file in the same directory and renamed at the end, so a failed export
-    never leaves a half-written file behind.
+    never leaves a half-written file behind. Rows are fetched ``batch_size`` at a time:
+    the memory an export needs is about one batch, whatever the number of offers.
     """
-    rows = iter_offer_rows(engine, filters)
+    rows = iter_offer_rows(engine, filters, batch_size=batch_size)
     if not isinstance(out, (str, os.PathLike)):
         return write_rows(rows, out, fmt=fmt, delimiter=delimiter)
     path = Path(out)

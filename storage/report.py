@@ -19,10 +19,10 @@ machine as well as read.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
-from typing import Iterable
 
 from sqlalchemy import Engine
 
@@ -169,7 +169,7 @@ def render_report(stats: CatalogueStats, *, title: str = "Catalogue du numériqu
     pairs = [(f"{p.source_a} ↔ {p.source_b}" if p.source_a != p.source_b else f"{p.source_a} (doublons internes)",
               p.offers) for p in stats.source_pairs]
     totals = (
-        ("total", f"Offres ({_STATUS_WORDS.get(stats.status, stats.status)})", stats.total),
+        ("total", "Offres du rapport", stats.total),
         ("active", "Actives (catalogue)", stats.active),
         ("expired", "Expirées (catalogue)", stats.expired),
         ("postings", "Annonces (sources)", stats.postings),

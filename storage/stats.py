@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, and_, func, or_, select
 
+from normalize.text import fold
 from storage.exports import ExportFilters, catalogue_offers, filtered_view
 from storage.models import Posting
 
@@ -121,9 +122,9 @@ def _to_date(value: Any) -> date | None:
 
 
 def _sorted_counts(rows: Any) -> list[Count]:
-    """Largest first, then by value (unknown last)."""
+    """Largest first, then alphabetically (accents ignored: "Île-de-France" among the I's), unknown last."""
     counts = [Count(value, int(n)) for value, n in rows]
-    return sorted(counts, key=lambda c: (-c.offers, c.value is None, c.value or ""))
+    return sorted(counts, key=lambda c: (-c.offers, c.value is None, fold(c.value), c.value or ""))
 
 
 def compute_stats(engine: Engine, filters: ExportFilters | None = None) -> CatalogueStats:

@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 raise typer.Exit(0) from None
             except OSError as exc:
-                fail(f"cannot write {exc.filename or output or 'stdout'}: {exc.strerror or exc}")
+                fail(f"cannot write {output or 'stdout'}: {exc.strerror or exc}")
         finally:
             engine.dispose()
         for warning in result.warnings:
@@ -155,6 +155,7 @@ TERMINAL_WEEKS = 12
 def _print_stats(figures) -> None:  # noqa: ANN001 - storage.stats.CatalogueStats
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console()
     console.print(f"[bold]{figures.total}[/bold] offers ({figures.status}); catalogue: {figures.active} active, "
@@ -165,7 +166,7 @@ def _print_stats(figures) -> None:  # noqa: ANN001 - storage.stats.CatalogueStat
         t.add_column(header)
         t.add_column("offers", justify="right")
         for label, n in rows:
-            t.add_row(label, str(n))
+            t.add_row(Text(label), str(n))  # Text: a value is never read as rich markup
         console.print(t)
 
     def labelled(counts) -> list[tuple[str, int]]:  # noqa: ANN001
@@ -182,7 +183,7 @@ def _print_stats(figures) -> None:  # noqa: ANN001 - storage.stats.CatalogueStat
             for w in weeks]
     if earlier:
         rows.insert(0, ("earlier weeks", earlier))
-    table("New offers per week (publication date)", "week", rows)
+    table("New offers per week", "week (publication)", rows)
     if figures.source_pairs:
         table("Duplicates merged per source pair", "sources",
               [(f"{p.source_a} + {p.source_b}", p.offers) for p in figures.source_pairs])
