@@ -44,15 +44,17 @@ it is not re-checked, so an offer id never moves (see docs/DEDUP.md).
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import re
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, Hashable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -165,14 +167,14 @@ class DedupConfig:
 
     threshold: float = 10.0
     min_title: float = 0.5
-    window: int = 12
+    window: int = 6
     max_day_gap: int = 45
     published_scale_days: float = 14.0
     deadline_scale_days: float = 5.0
     description_chars: int = 600
     weights: Mapping[str, FieldWeight] = field(default_factory=_default_weights)
-    #: rapidfuzz worker threads (-1: all cores)
-    workers: int = -1
+    #: rapidfuzz worker threads (-1: all cores; only distinct strings are compared, one is enough)
+    workers: int = 1
 
 
 @dataclass(slots=True)
@@ -215,14 +217,17 @@ class DedupOutcome:
     reference_pairs: int = 0
     matched_pairs: int = 0
     seconds: float = 0.0
+    #: seconds per stage: records (column arrays), blocking, scoring, merging
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 # ============================================================================ comparison keys
 _TOKEN = re.compile(r"[a-z0-9]+")
 #: words that carry no meaning in a job title
-_TITLE_STOPWORDS = frozenset(
-    "a au aux d de des du e en et f h l la le les ne par pour se sur un une x the of and "
-    "hf fh".split())
+_TITLE_STOPWORDS = frozenset((
+    "a", "au", "aux", "d", "de", "des", "du", "e", "en", "et", "f", "h", "hf", "fh", "l", "la", "le",
+    "les", "ne", "par", "pour", "se", "sur", "un", "une", "x", "the", "of", "and",
+))
 #: feminine forms and abbreviations → the masculine full form (titles are written both ways)
 _TITLE_SYNONYMS: dict[str, str] = {
     "dev": "developpeur", "developpeuse": "developpeur", "developpeu": "developpeur",
@@ -281,8 +286,13 @@ def comparison_title(title: str | None, city: str | None = None) -> str | None:
     return " ".join(tokens) or None
 
 
+@lru_cache(maxsize=65536)
+def _fold_cached(text: str | None) -> str:
+    return fold(text)
+
+
 def _employer_ident(record: DedupRecord) -> str | None:
-    key = record.employer_key or (fold(record.employer) if record.employer else None)
+    key = record.employer_key or (_fold_cached(record.employer) if record.employer else None)
     return key or None
 
 
@@ -345,20 +355,14 @@ class _Table:
         smin = np.empty(n, np.float64)
         smax = np.empty(n, np.float64)
         titles: list[str | None] = []
-        emp_str: list[str | None] = []
-        city_str: list[str | None] = []
         cat_index = {c: i for i, c in enumerate(_CATEGORIES)}
         contract_index = {c: i for i, c in enumerate(_CONTRACTS)}
         remote_index = {c: i for i, c in enumerate(_REMOTES)}
         for i, r in enumerate(records):
             src[i] = code("source", r.source)
-            ek = _employer_ident(r)
-            emp_str.append(ek)
-            emp[i] = code("employer", ek)
+            emp[i] = code("employer", _employer_ident(r))
             dept[i] = code("department", _norm_code(r.department_code))
-            c = fold(r.city) or None
-            city_str.append(c)
-            city[i] = code("city", c)
+            city[i] = code("city", _fold_cached(r.city) or None)
             offer[i] = code("offer", r.offer_id) if not self.is_new[i] else -1
             pub[i] = r.published_at.toordinal() if isinstance(r.published_at, date) else -1
             dl[i] = r.deadline.toordinal() if isinstance(r.deadline, date) else -1
@@ -372,35 +376,59 @@ class _Table:
         distinct = sorted({t for t in titles if t})
         rank = {t: i for i, t in enumerate(distinct)}
         self.title = np.array([rank[t] if t else -1 for t in titles], dtype=np.int64)
-        self.titles = titles
-        self.emp_str = emp_str
-        self.city_str = city_str
+        self.title_strings: list[str] = distinct
+        self.emp_strings: list[str] = list(codes["employer"])
+        self.city_strings: list[str] = list(codes["city"])
         self.src, self.emp, self.dept, self.city, self.offer = src, emp, dept, city, offer
         self.pub, self.dl, self.cat, self.contract, self.remote = pub, dl, cat, contract, remote
         self.smin, self.smax = smin, smax
         self.description_chars = config.description_chars
+        #: folded description excerpts, coded on demand (-2: not computed yet, -1: none)
+        self.desc = np.full(n, -2, dtype=np.int64)
+        self.desc_strings: list[str] = []
+        self._desc_codes: dict[str, int] = {}
 
-    def descriptions(self, idx: np.ndarray) -> list[str]:
+    def description_codes(self, idx: np.ndarray) -> np.ndarray:
+        """Codes of the folded description excerpts of records ``idx`` (computed once each)."""
+        todo = np.unique(idx[self.desc[idx] == -2])
         limit = self.description_chars
-        return [fold((self.records[i].description or "")[:limit]) for i in idx]
+        folded: dict[str, str] = {}  # many postings share a text (one employer's template)
+        for i in todo.tolist():
+            raw = (self.records[i].description or "")[:limit]
+            text = folded.get(raw)
+            if text is None:
+                text = folded[raw] = fold(raw)
+            if not text:
+                self.desc[i] = -1
+                continue
+            found = self._desc_codes.get(text)
+            if found is None:
+                found = self._desc_codes[text] = len(self.desc_strings)
+                self.desc_strings.append(text)
+            self.desc[i] = found
+        return self.desc
 
 
 def _salary_range(lo: Any, hi: Any) -> tuple[float, float]:
-    def num(v: Any) -> float:
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            return math.nan
-        return f if f > 0 else math.nan
-
-    a, b = num(lo), num(hi)
+    """``(min, max)`` as floats, NaN when unknown; one figure stands for both; swapped if reversed."""
+    a, b = _amount(lo), _amount(hi)
     if math.isnan(a):
         a = b
     if math.isnan(b):
         b = a
-    if not math.isnan(a) and a > b:
-        a, b = b, a
-    return a, b
+    return (b, a) if a > b else (a, b)
+
+
+def _amount(value: Any) -> float:
+    if type(value) is int:
+        return float(value) if value > 0 else math.nan
+    if value is None:
+        return math.nan
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return f if f > 0 else math.nan
 
 
 # ============================================================================ blocking
@@ -450,9 +478,7 @@ def _candidate_pairs(t: _Table, config: DedupConfig) -> np.ndarray:
                 chunks.append(np.stack((a[keep], b[keep]), axis=1))
     if not chunks:
         return np.empty((0, 2), dtype=np.int64)
-    pairs = np.concatenate(chunks)
-    pairs.sort(axis=1)
-    pairs = np.unique(pairs, axis=0)
+    pairs = _unique_pairs(np.concatenate(chunks), t.n)
     # two records of one existing offer are never compared
     same_offer = (t.offer[pairs[:, 0]] >= 0) & (t.offer[pairs[:, 0]] == t.offer[pairs[:, 1]])
     return pairs[~same_offer]
@@ -475,7 +501,29 @@ def _reference_pairs(records: Sequence[DedupRecord], t: _Table) -> np.ndarray:
                     out.append((min(i, j), max(i, j)))
     if not out:
         return np.empty((0, 2), dtype=np.int64)
-    return np.unique(np.array(out, dtype=np.int64), axis=0)
+    return _unique_pairs(np.array(out, dtype=np.int64), t.n)
+
+
+def _unique_pairs(pairs: np.ndarray, n: int) -> np.ndarray:
+    """Distinct pairs, each as ``(low, high)``, sorted."""
+    lo = np.minimum(pairs[:, 0], pairs[:, 1])
+    hi = np.maximum(pairs[:, 0], pairs[:, 1])
+    codes, _ = _unique(lo * n + hi)
+    return np.stack((codes // n, codes % n), axis=1)
+
+
+def _unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of an int64 array and, for each value, the index of its
+    distinct value (``np.unique(..., return_inverse=True)`` by sorting: numpy's hash-based
+    default is several times slower on millions of pair codes)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.empty(len(ordered), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    inverse = np.empty(len(values), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
 
 
 # ============================================================================ scoring
@@ -488,20 +536,23 @@ def _string_similarity(left: list[str], right: list[str], workers: int) -> np.nd
     return (np.asarray(a, dtype=np.float64) + np.asarray(b, dtype=np.float64)) / 200.0
 
 
-def _text_pairs_similarity(t: _Table, values: list[str | None], a: np.ndarray, b: np.ndarray,
-                           codes: np.ndarray | None, workers: int) -> np.ndarray:
-    """Similarity of a string column over pairs; equal codes short-cut to 1, None gives NaN."""
+def _coded_similarity(codes: np.ndarray, strings: Sequence[str], a: np.ndarray, b: np.ndarray,
+                      workers: int) -> np.ndarray:
+    """Similarity of a coded string column over pairs: equal codes are 1, a missing value
+    (code < 0) gives NaN, and each distinct pair of strings is compared once."""
     out = np.full(len(a), np.nan)
-    if codes is not None:
-        present = (codes[a] >= 0) & (codes[b] >= 0)
-        equal = present & (codes[a] == codes[b])
-        out[equal] = 1.0
-        todo = np.flatnonzero(present & ~equal)
-    else:
-        todo = np.flatnonzero(np.fromiter((values[i] is not None and values[j] is not None
-                                           for i, j in zip(a, b)), dtype=bool, count=len(a)))
+    ca, cb = codes[a], codes[b]
+    present = (ca >= 0) & (cb >= 0)
+    out[present & (ca == cb)] = 1.0
+    todo = np.flatnonzero(present & (ca != cb))
     if len(todo):
-        out[todo] = _string_similarity([values[i] for i in a[todo]], [values[j] for j in b[todo]], workers)
+        m = max(len(strings), 1)
+        lo = np.minimum(ca[todo], cb[todo])
+        hi = np.maximum(ca[todo], cb[todo])
+        distinct, inverse = _unique(lo * m + hi)
+        sims = _string_similarity([strings[i] for i in (distinct // m).tolist()],
+                                  [strings[j] for j in (distinct % m).tolist()], workers)
+        out[todo] = sims[inverse]
     return out
 
 
@@ -530,11 +581,11 @@ class _Scores:
         a, b = pairs[:, 0], pairs[:, 1]
         w = config.weights
         sims: dict[str, np.ndarray] = {}
-        sims["title"] = _text_pairs_similarity(t, t.titles, a, b, t.title, config.workers)
-        sims["employer"] = _text_pairs_similarity(t, t.emp_str, a, b, t.emp, config.workers)
+        sims["title"] = _coded_similarity(t.title, t.title_strings, a, b, config.workers)
+        sims["employer"] = _coded_similarity(t.emp, t.emp_strings, a, b, config.workers)
         both = (t.dept[a] >= 0) & (t.dept[b] >= 0)
         sims["department"] = np.where(both, (t.dept[a] == t.dept[b]).astype(float), np.nan)
-        sims["city"] = _text_pairs_similarity(t, t.city_str, a, b, t.city, config.workers)
+        sims["city"] = _coded_similarity(t.city, t.city_strings, a, b, config.workers)
         sims["published"] = _date_similarity(t.pub[a], t.pub[b], config.published_scale_days)
         sims["deadline"] = _date_similarity(t.dl[a], t.dl[b], config.deadline_scale_days)
         sims["category"] = _lookup_sim(_CATEGORY_SIM, t.cat[a], t.cat[b])
@@ -550,31 +601,26 @@ class _Scores:
         undecided = np.flatnonzero((total >= config.threshold - desc_w.agree)
                                    & (total < config.threshold + desc_w.disagree))
         if len(undecided):
-            left = t.descriptions(a[undecided])
-            right = t.descriptions(b[undecided])
-            ok = np.array([bool(x) and bool(y) for x, y in zip(left, right)], dtype=bool)
-            if ok.any():
-                sel = undecided[ok]
-                sims["description"][sel] = np.asarray(process.cpdist(
-                    [x for x, k in zip(left, ok) if k], [y for y, k in zip(right, ok) if k],
-                    scorer=fuzz.token_set_ratio, workers=config.workers), dtype=np.float64) / 100.0
-                total[sel] += desc_w.points(sims["description"][sel])
+            desc = t.description_codes(np.concatenate((a[undecided], b[undecided])))
+            sims["description"][undecided] = _coded_similarity(
+                desc, t.desc_strings, a[undecided], b[undecided], config.workers)
+            total[undecided] += desc_w.points(sims["description"][undecided])
         self.sims = sims
         self.total = total
         title = sims["title"]
         self.is_match = (total >= config.threshold) & ~(title < config.min_title)
 
-    def field_scores(self, k: int) -> dict[str, float]:
-        return {name: round(float(self.sims[name][k]), 3) for name in FIELDS
-                if not math.isnan(self.sims[name][k])}
+    def field_scores(self, ks: Sequence[int]) -> list[dict[str, float]]:
+        """The similarities of pairs ``ks`` (fields missing on either side left out)."""
+        if not len(ks):
+            return []
+        rows = np.round(np.column_stack([self.sims[name][ks] for name in FIELDS]), 3).tolist()
+        return [{name: v for name, v in zip(FIELDS, row) if not math.isnan(v)} for row in rows]
 
     def points(self, k: int, config: DedupConfig) -> dict[str, float]:
-        out = {}
-        for name in FIELDS:
-            s = self.sims[name][k]
-            if not math.isnan(s):
-                out[name] = round(float(config.weights[name].points(np.array([s]))[0]), 3)
-        return out
+        """The match points of pair ``k``, per field."""
+        return {name: round(float(config.weights[name].points(self.sims[name][k:k + 1])[0]), 3)
+                for name in FIELDS if not math.isnan(self.sims[name][k])}
 
 
 def score_pair(a: DedupRecord, b: DedupRecord, config: DedupConfig | None = None) -> PairScore:
@@ -586,34 +632,35 @@ def score_pair(a: DedupRecord, b: DedupRecord, config: DedupConfig | None = None
     config = config or DedupConfig()
     t = _Table([a, b], [True, True], config)
     scores = _Scores(t, np.array([[0, 1]], dtype=np.int64), config)
-    return PairScore(score=round(float(scores.total[0]), 3), field_scores=scores.field_scores(0),
+    return PairScore(score=round(float(scores.total[0]), 3), field_scores=scores.field_scores([0])[0],
                      points=scores.points(0, config), is_match=bool(scores.is_match[0]))
 
 
 # ============================================================================ clustering
 class _Groups:
-    """Union–find over records, each group knowing its sources and its existing offer."""
+    """Union–find over records; each group knows its sources (a bit mask) and its existing offer."""
 
     def __init__(self, t: _Table) -> None:
         self.parent = list(range(t.n))
-        self.sources: list[set[int]] = [{int(s)} for s in t.src]
-        self.offer: list[int] = [int(o) for o in t.offer]
+        self.sources: list[int] = [1 << s for s in t.src.tolist()]
+        self.offer: list[int] = t.offer.tolist()
 
     def find(self, i: int) -> int:
         parent = self.parent
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:  # path compression
+            parent[i], i = root, parent[i]
+        return root
 
     def can_join(self, ra: int, rb: int) -> bool:
+        """Two groups may merge unless they share a source or hold two existing offers."""
         if self.offer[ra] >= 0 and self.offer[rb] >= 0 and self.offer[ra] != self.offer[rb]:
-            return False  # two existing offers never merge (their ids must stay)
+            return False  # two existing offers never merge: their ids must stay
         return not (self.sources[ra] & self.sources[rb])
 
     def union(self, ra: int, rb: int) -> int:
-        if len(self.sources[ra]) < len(self.sources[rb]):
-            ra, rb = rb, ra
         self.parent[rb] = ra
         self.sources[ra] |= self.sources[rb]
         if self.offer[ra] < 0:
@@ -635,7 +682,19 @@ def dedup_records(new: Sequence[DedupRecord], existing: Sequence[DedupRecord] = 
     records that match each other (two sources in one batch) are grouped too. Returns one
     :class:`MatchDecision` per new record, in the order of ``new``.
     """
-    config = config or DedupConfig()
+    # this builds a few hundred thousand small objects at once: the cyclic garbage collector,
+    # triggered again and again, would rescan them all (most of the time at 100k postings)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _dedup_records(new, existing, config or DedupConfig())
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _dedup_records(new: Sequence[DedupRecord], existing: Sequence[DedupRecord],
+                   config: DedupConfig) -> DedupOutcome:
     t0 = time.perf_counter()
     new_keys = {r.key for r in new}
     kept_existing = []
@@ -648,6 +707,7 @@ def dedup_records(new: Sequence[DedupRecord], existing: Sequence[DedupRecord] = 
         kept_existing.append(r)
     records: list[DedupRecord] = [*new, *kept_existing]
     t = _Table(records, [True] * len(new) + [False] * len(kept_existing), config)
+    timings = {"records": time.perf_counter() - t0}
     groups = _Groups(t)
     # the postings of one existing offer form one group from the start
     first_of_offer: dict[int, int] = {}
@@ -666,12 +726,12 @@ def dedup_records(new: Sequence[DedupRecord], existing: Sequence[DedupRecord] = 
     is_ref = np.zeros(len(pairs), dtype=bool)
     is_ref[:len(refs)] = True
     if len(refs) and len(fuzzy):  # a reference pair is not compared twice
-        codes = pairs[:, 0] * t.n + pairs[:, 1]
-        _, first = np.unique(codes, return_index=True)
-        keep = np.zeros(len(pairs), dtype=bool)
-        keep[first] = True
-        pairs, is_ref = pairs[keep], is_ref[keep]
+        keep = ~np.isin(fuzzy[:, 0] * t.n + fuzzy[:, 1], refs[:, 0] * t.n + refs[:, 1])
+        pairs = np.concatenate((refs, fuzzy[keep]))
+        is_ref = is_ref[:len(pairs)]
+    timings["blocking"] = time.perf_counter() - t0 - sum(timings.values())
     scores = _Scores(t, pairs, config) if len(pairs) else None
+    timings["scoring"] = time.perf_counter() - t0 - sum(timings.values())
 
     # best first: every reference link, then fuzzy matches by decreasing points
     edges: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -689,53 +749,64 @@ def dedup_records(new: Sequence[DedupRecord], existing: Sequence[DedupRecord] = 
             edges[j].append((i, int(k)))
             matched += 1
 
-    decisions = _decisions(records, len(new), t, groups, edges, pairs, is_ref, scores)
-    outcome = DedupOutcome(decisions=decisions, candidate_pairs=int(len(pairs)),
+    decisions = _decisions(records, len(new), t, groups, edges, is_ref, scores)
+    timings["merging"] = time.perf_counter() - t0 - sum(timings.values())
+    outcome = DedupOutcome(decisions=decisions, candidate_pairs=len(pairs),
                            reference_pairs=int(is_ref.sum()), matched_pairs=matched,
-                           seconds=round(time.perf_counter() - t0, 3))
+                           seconds=round(time.perf_counter() - t0, 3),
+                           timings={k: round(v, 3) for k, v in timings.items()})
     log.debug("dedup: %d new, %d existing, %d candidate pairs, %d links in %.2fs",
               len(new), len(kept_existing), outcome.candidate_pairs, matched, outcome.seconds)
     return outcome
 
 
 def _decisions(records: Sequence[DedupRecord], n_new: int, t: _Table, groups: _Groups,
-               edges: Mapping[int, list[tuple[int, int]]], pairs: np.ndarray, is_ref: np.ndarray,
+               edges: Mapping[int, list[tuple[int, int]]], is_ref: np.ndarray,
                scores: _Scores | None) -> list[MatchDecision]:
     """Walk every group from its roots (its existing postings, else its founder) along the
     accepted links: each new record is decided by the link that reached it."""
     members: dict[int, list[int]] = defaultdict(list)
-    for i in range(t.n):
+    for i in range(n_new):
         members[groups.find(i)].append(i)
+    for i in range(n_new, t.n):
+        root = groups.find(i)
+        if root in members:
+            members[root].append(i)
     out: dict[int, MatchDecision] = {}
-    for root, group in members.items():
-        new_members = [i for i in group if i < n_new]
-        if not new_members:
+    links: list[tuple[int, int, int, str | None, Hashable | None]] = []  # (record, parent, pair, offer, founder)
+    for group in members.values():
+        if len(group) == 1:  # most postings: alone, founding their offer
+            key = records[group[0]].key
+            out[group[0]] = MatchDecision(key=key, matched_key=None, rule="founder", score=None,
+                                          field_scores={}, founder_key=key)
             continue
+        new_members = [i for i in group if i < n_new]
         olds = [i for i in group if i >= n_new]
-        offer_id = records[olds[0]].offer_id if olds else None
         if olds:
-            roots, founder = olds, None
+            roots, offer_id, founder_key = olds, records[olds[0]].offer_id, None
         else:
             founder = min(new_members, key=lambda i: _founder_order(records[i]))
-            roots = [founder]
-            out[founder] = MatchDecision(key=records[founder].key, matched_key=None, rule="founder",
-                                         score=None, field_scores={}, founder_key=records[founder].key)
+            roots, offer_id, founder_key = [founder], None, records[founder].key
+            out[founder] = MatchDecision(key=founder_key, matched_key=None, rule="founder",
+                                         score=None, field_scores={}, founder_key=founder_key)
         seen = set(roots)
-        queue = list(roots)
+        queue = deque(roots)
         while queue:
-            i = queue.pop(0)
+            i = queue.popleft()
             for j, k in edges.get(i, ()):
-                if j in seen:
-                    continue
-                seen.add(j)
-                queue.append(j)
-                if j < n_new:
-                    assert scores is not None
-                    out[j] = MatchDecision(
-                        key=records[j].key, matched_key=records[i].key,
-                        rule="reference" if is_ref[k] else "fuzzy",
-                        score=round(float(scores.total[k]), 3), field_scores=scores.field_scores(k),
-                        offer_id=offer_id, founder_key=None if olds else records[founder].key)
+                if j not in seen:
+                    seen.add(j)
+                    queue.append(j)
+                    if j < n_new:
+                        links.append((j, i, k, offer_id, founder_key))
+    if links:
+        assert scores is not None
+        ks = [k for _, _, k, _, _ in links]
+        for (j, i, k, offer_id, founder_key), fs in zip(links, scores.field_scores(ks)):
+            out[j] = MatchDecision(key=records[j].key, matched_key=records[i].key,
+                                   rule="reference" if is_ref[k] else "fuzzy",
+                                   score=round(float(scores.total[k]), 3), field_scores=fs,
+                                   offer_id=offer_id, founder_key=founder_key)
     return [out[i] for i in range(n_new)]
 
 
@@ -743,3 +814,221 @@ def assign(new: Sequence[DedupRecord], existing: Sequence[DedupRecord] = (),
            config: DedupConfig | None = None) -> list[MatchDecision]:
     """The decisions of :func:`dedup_records` (one per new record, in order)."""
     return dedup_records(new, existing, config).decisions
+
+
+# ============================================================================ the database step
+@dataclass
+class DedupResult:
+    """What :func:`dedup_pending` did (counters for the crawl run record and the CLI)."""
+
+    #: pending postings handled: assigned to an offer, kept in theirs, or cleared (not digital)
+    postings_processed: int = 0
+    #: new offers founded
+    offers_created: int = 0
+    #: pending postings that joined an offer founded by another posting (rule reference or fuzzy)
+    postings_merged: int = 0
+    #: candidate pairs compared (blocking output, quoted references included)
+    candidate_pairs: int = 0
+    seconds: float = 0.0
+    #: changed postings already in an offer: they stay there (their offer is refreshed)
+    postings_kept: int = 0
+    reference_matches: int = 0
+    fuzzy_matches: int = 0
+    #: postings of existing offers loaded as candidates
+    existing_loaded: int = 0
+
+
+def _posting_columns(config: DedupConfig) -> tuple[Any, ...]:
+    from sqlalchemy import func
+
+    from storage.models import Posting
+
+    return (Posting.id, Posting.source, Posting.reference, Posting.title, Posting.employer,
+            Posting.employer_key, Posting.city, Posting.department_code, Posting.published_at,
+            Posting.deadline, Posting.category, Posting.contract, Posting.remote, Posting.salary_min,
+            Posting.salary_max, func.substr(Posting.description, 1, config.description_chars).label("excerpt"),
+            Posting.pep_references, Posting.offer_id, Posting.is_digital, Posting.status)
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):  # a database that hands dates back as text
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _record(row: Any) -> DedupRecord:
+    refs = row.pep_references if isinstance(row.pep_references, (list, tuple)) else ()
+    return DedupRecord(
+        key=row.id, source=row.source, reference=row.reference, title=row.title, employer=row.employer,
+        employer_key=row.employer_key, city=row.city, department_code=row.department_code,
+        published_at=_as_date(row.published_at), deadline=_as_date(row.deadline), category=row.category,
+        contract=row.contract, remote=row.remote, salary_min=row.salary_min, salary_max=row.salary_max,
+        description=row.excerpt, pep_references=tuple(str(r) for r in refs if r), offer_id=row.offer_id)
+
+
+def _candidate_conditions(new: Sequence[DedupRecord], config: DedupConfig) -> list[Any]:
+    """SQL conditions selecting the postings that may share a blocking key with ``new``.
+
+    A superset of what the blocking passes pair (same department, or same employer key,
+    within the publication window; same employer key and deadline; a quoted reference).
+    One condition per department and per employer key keeps each one small and indexable.
+    """
+    from sqlalchemy import and_, or_
+
+    from storage.models import Posting
+
+    gap = timedelta(days=config.max_day_gap)
+    windows: dict[tuple[str, str], list[date | None]] = defaultdict(list)
+    deadlines: dict[str, set[date]] = defaultdict(set)
+    for r in new:
+        dept = _norm_code(r.department_code)
+        if dept:
+            windows[("department_code", dept)].append(r.published_at)
+        if r.employer_key:
+            windows[("employer_key", r.employer_key)].append(r.published_at)
+            if r.deadline:
+                deadlines[r.employer_key].add(r.deadline)
+    conditions: list[Any] = []
+    for (column_name, value), days in windows.items():
+        column = getattr(Posting, column_name)
+        if any(d is None for d in days):
+            when: Any = None  # a record without a date: the whole block
+        else:
+            known = [d for d in days if d is not None]
+            when = or_(Posting.published_at.between(min(known) - gap, max(known) + gap),
+                       Posting.published_at.is_(None))
+        if column_name == "employer_key" and deadlines.get(value):
+            extra = Posting.deadline.in_(sorted(deadlines[value]))
+            when = extra if when is None else or_(when, extra)
+        conditions.append(column == value if when is None else and_(column == value, when))
+    return conditions
+
+
+def _load_candidates(session: Any, new: Sequence[DedupRecord], config: DedupConfig) -> list[DedupRecord]:
+    """The postings of existing offers that may match ``new``, and every sibling posting of
+    those offers (the one-posting-per-source rule needs each offer's sources)."""
+    from sqlalchemy import Text, cast, or_, select
+
+    from storage.models import Posting
+    from storage.postings import chunked
+
+    columns = _posting_columns(config)
+    in_offer = (Posting.offer_id.is_not(None), Posting.is_digital.is_(True))
+    found: dict[int, DedupRecord] = {}
+
+    def load(condition: Any) -> None:
+        for row in session.execute(select(*columns).where(*in_offer, condition)):
+            if row.id not in found:
+                found[row.id] = _record(row)
+
+    for batch in chunked(_candidate_conditions(new, config), 250):
+        load(or_(*batch))
+    quoted = sorted({ref for r in new for ref in r.pep_references})
+    for batch in chunked(quoted):
+        load(Posting.reference.in_(batch))
+    # postings already stored that quote the reference of a new one (the quote came first)
+    references = {str(r.reference) for r in new}
+    quoting = cast(Posting.pep_references, Text).like('%"%')  # a JSON list holding a string
+    for row in session.execute(select(*columns).where(*in_offer, quoting)):
+        if row.id not in found and references.intersection(map(str, row.pep_references or ())):
+            found[row.id] = _record(row)
+    offers = sorted({r.offer_id for r in found.values() if r.offer_id})
+    for batch in chunked(offers):
+        load(Posting.offer_id.in_(batch))
+    return list(found.values())
+
+
+def dedup_pending(session: Any, *, run_id: int | None, config: DedupConfig | None = None) -> DedupResult:
+    """Assign every pending posting to an offer; write ``offer_merges``; refresh the offers.
+
+    Pending postings (``dedup_pending``) are the new or changed ones (``storage.postings``):
+
+    - an active digital posting without an offer is matched against the postings of existing
+      offers that share a blocking key with it, and against the other pending ones: it joins
+      the offer of the posting it matches, or founds a new offer whose id is
+      ``storage.offers.offer_id_for(source, reference)``;
+    - a changed posting already in an offer stays in it (no re-check: offer ids never move);
+    - a posting that is not digital is only cleared; a ``gone`` one stays pending until it
+      is seen again.
+
+    Each assignment writes an ``offer_merges`` row (rule ``founder``/``reference``/``fuzzy``,
+    score, per-field similarities, matched posting, ``run_id``); then every offer touched is
+    recomputed by ``storage.offers.refresh_offers``. Works in the caller's transaction and
+    never commits.
+    """
+    from sqlalchemy import insert, select, update
+
+    from storage.models import Offer, OfferMerge, Posting
+    from storage.offers import offer_id_for, refresh_offers
+    from storage.postings import chunked
+
+    config = config or DedupConfig()
+    t0 = time.perf_counter()
+    result = DedupResult()
+    rows = session.execute(select(*_posting_columns(config)).where(Posting.dedup_pending.is_(True))).all()
+    new: list[DedupRecord] = []
+    clear: list[int] = []
+    touched: set[str] = set()
+    for row in rows:
+        if row.offer_id is not None:  # changed, already in an offer: stays there
+            clear.append(row.id)
+            touched.add(row.offer_id)
+            result.postings_kept += 1
+        elif not row.is_digital:
+            clear.append(row.id)
+        elif row.status == "active":
+            new.append(_record(row))
+        # a gone posting without an offer stays pending: it is assigned if it comes back
+    result.postings_processed = len(clear) + len(new)
+
+    if new:
+        existing = _load_candidates(session, new, config)
+        result.existing_loaded = len(existing)
+        outcome = dedup_records(new, existing, config)
+        result.candidate_pairs = outcome.candidate_pairs
+        by_key = {r.key: r for r in new}
+        offer_of: dict[Hashable, str] = {}
+        founders = [by_key[d.key] for d in outcome.decisions if d.rule == "founder"]
+        for r in founders:
+            offer_of[r.key] = offer_id_for(r.source, r.reference)
+        known = set()
+        for batch in chunked(sorted(offer_of.values())):
+            known.update(session.scalars(select(Offer.id).where(Offer.id.in_(batch))))
+        new_offers = [{"id": offer_of[r.key], "title": r.title or "", "status": "active"}
+                      for r in founders if offer_of[r.key] not in known]
+        for batch in chunked(new_offers):
+            session.execute(insert(Offer), batch)
+        result.offers_created = len(new_offers)
+        merges: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for d in outcome.decisions:
+            offer_id = d.offer_id or offer_of[d.founder_key]
+            touched.add(offer_id)
+            updates.append({"id": d.key, "offer_id": offer_id, "dedup_pending": False})
+            merges.append({"offer_id": offer_id, "posting_id": d.key, "matched_posting_id": d.matched_key,
+                           "rule": d.rule, "score": d.score, "field_scores": d.field_scores, "run_id": run_id})
+            if d.rule == "reference":
+                result.reference_matches += 1
+            elif d.rule == "fuzzy":
+                result.fuzzy_matches += 1
+        result.postings_merged = result.reference_matches + result.fuzzy_matches
+        for batch in chunked(updates):
+            session.execute(update(Posting), batch)
+        for batch in chunked(merges):
+            session.execute(insert(OfferMerge), batch)
+    for batch in chunked(clear):
+        session.execute(update(Posting).where(Posting.id.in_(batch)).values(dedup_pending=False)
+                        .execution_options(synchronize_session=False))
+    if touched:
+        refresh_offers(session, sorted(touched), run_id=run_id)
+    result.seconds = round(time.perf_counter() - t0, 3)
+    log.info("dedup: %d pending postings, %d new offers, %d merged (%d by reference), %d kept in "
+             "their offer, %d candidate pairs, %.2fs", result.postings_processed, result.offers_created,
+             result.postings_merged, result.reference_matches, result.postings_kept,
+             result.candidate_pairs, result.seconds)
+    return result
