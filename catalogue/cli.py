@@ -29,6 +29,17 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+@app.callback()
+def _options(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what happens (INFO), crawls included."),
+) -> None:
+    """The public digital-job catalogue: crawl the sources, build the catalogue, export it."""
+    if verbose:
+        import logging
+
+        logging.getLogger().setLevel(logging.INFO)
+
+
 #: modules under catalogue/commands/ that register commands (missing ones are skipped)
 COMMAND_MODULES = ("crawl", "db", "export", "schedule", "dedup", "replica")
 

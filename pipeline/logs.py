@@ -7,8 +7,10 @@ Context goes in ``extra``::
     log.info("run finished", extra={"run_id": 12, "source": "pep", "status": "succeeded"})
     # ts=2026-11-23T02:14:05Z level=INFO logger=pipeline.runner msg="run finished" run_id=12 source=pep status=succeeded
 
-``CATALOGUE_LOG_LEVEL`` (default INFO) sets the level of the project's loggers; Scrapy's
-own loggers stay at WARNING unless ``CATALOGUE_SCRAPY_LOG_LEVEL`` says otherwise.
+``CATALOGUE_LOG_LEVEL`` (default INFO; the ``catalogue`` command defaults to WARNING for
+itself and the crawls it starts by hand, ``-v`` for INFO) sets the level of the project's
+loggers; third-party loggers (Scrapy, Twisted, APScheduler…) stay at WARNING unless
+``CATALOGUE_SCRAPY_LOG_LEVEL`` says otherwise.
 """
 
 from __future__ import annotations
@@ -62,11 +64,32 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, ensure_ascii=False, default=str)
 
 
+class ThirdPartyFilter(logging.Filter):
+    """Let a third-party library's records through only from ``level`` up.
+
+    Scrapy resets its loggers to DEBUG whenever a crawler process starts (its
+    ``configure_logging``) and logs its banner at INFO: filtering at the handler keeps the
+    crawl logs to what ops need whatever a library does with its own loggers.
+    """
+
+    PREFIXES = ("scrapy", "twisted", "py.warnings", "filelock", "apscheduler", "alembic", "hpack")
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= self.level:
+            return True
+        return not record.name.startswith(self.PREFIXES)
+
+
 def setup_logging(level: str | None = None) -> None:
     """Configure the root logger once per process (stderr, structured)."""
     level = (level or os.environ.get("CATALOGUE_LOG_LEVEL", "INFO")).upper()
     handler = logging.StreamHandler(sys.stderr)
-    handler.setLevel(level)
+    scrapy_level = os.environ.get("CATALOGUE_SCRAPY_LOG_LEVEL", "WARNING").upper()
+    handler.addFilter(ThirdPartyFilter(logging.getLevelName(scrapy_level)))
     fmt = os.environ.get("CATALOGUE_LOG_FORMAT", "logfmt").lower()
     handler.setFormatter(JsonFormatter() if fmt == "json" else LogfmtFormatter())
     root = logging.getLogger()
@@ -74,8 +97,5 @@ def setup_logging(level: str | None = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    scrapy_level = os.environ.get("CATALOGUE_SCRAPY_LOG_LEVEL", "WARNING").upper()
-    for name in ("scrapy", "twisted", "py.warnings", "filelock"):
+    for name in ThirdPartyFilter.PREFIXES:
         logging.getLogger(name).setLevel(scrapy_level)
-    for name in ("alembic", "apscheduler.scheduler", "apscheduler.executors.default"):
-        logging.getLogger(name).setLevel(logging.WARNING)

@@ -38,7 +38,7 @@ class CrawlProgress:
     @classmethod
     def from_crawler(cls, crawler: Any) -> "CrawlProgress":
         if not progress_wanted():
-            raise NotConfigured("not on a terminal")
+            raise NotConfigured  # not on a terminal (no argument: Scrapy then logs nothing)
         ext = cls(crawler, crawler.settings.get("CATALOGUE_SOURCE_NAME", "crawl"))
         crawler.signals.connect(ext.opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.update, signal=signals.response_received)

@@ -149,7 +149,7 @@ def run_crawl(source_name: str, *, config_path: str | None, db_url: str | None, 
     t0 = time.monotonic()
     settings["LOG_INSTALL_ROOT_HANDLER"] = False
     process = CrawlerProcess(settings)
-    setup_logging()  # Scrapy's configure_logging() just set its loggers to DEBUG: put ours back
+    setup_logging()  # Scrapy's configure_logging() just reset its loggers: put ours back
     crawler = process.create_crawler(spider_class(source.kind))
     process.crawl(crawler, source_config=source, known=known, full_refresh=full)
     process.start()

@@ -33,9 +33,18 @@ def _print_outcomes(outcomes: list) -> None:
 
 def run_crawls(names: list[str], *, config_path: str | None, db_url: str, full: bool, cache: bool,
                trigger: str = "manual") -> list:
-    """Crawl each source in turn, each in its own process (``launch_crawl``)."""
+    """Crawl each source in turn, each in its own process (``launch_crawl``).
+
+    The crawl processes log at the level of this command (WARNING, INFO with ``-v``) unless
+    ``CATALOGUE_LOG_LEVEL`` says otherwise: a crawl started by hand prints its outcome table,
+    not its log.
+    """
+    import logging
+    import os
+
     from pipeline.launch import launch_crawl
 
+    os.environ.setdefault("CATALOGUE_LOG_LEVEL", logging.getLevelName(logging.getLogger().getEffectiveLevel()))
     outcomes = []
     for name in names:
         outcomes.append(launch_crawl(name, config_path=config_path, db_url=db_url, trigger=trigger,
