@@ -299,10 +299,10 @@ def test_the_near_misses_stay_apart(sample_records, a, b):
 def _bench_module():
     """bench/dedup.py (the records the bench builds), loaded by path: bench/ is not installed."""
     import importlib.util
+    from pathlib import Path
 
-    from conftest import REPO
-
-    spec = importlib.util.spec_from_file_location("bench_dedup", REPO / "bench" / "dedup.py")
+    repo = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("bench_dedup", repo / "bench" / "dedup.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

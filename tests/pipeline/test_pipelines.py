@@ -25,7 +25,7 @@ def _crawler(db_url: str, **extra):
                 "CATALOGUE_DIGITAL_ONLY": True, "CATALOGUE_CRAWL_TIME": "2026-11-22T02:00:00+01:00",
                 "CATALOGUE_BATCH_SIZE": 2, **extra}
     crawler = get_crawler(settings_dict=settings)
-    crawler.stats.open_spider(None)
+    crawler.stats.open_spider()
     return crawler
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from normalize.record import NormalizedPosting
 from storage.db import session
@@ -352,3 +352,13 @@ def test_a_listing_only_sighting_keeps_the_last_detail_fetch_time(engine):
         row = stored(s, "F1", "feed")
         assert (row.detail_fetched, row.detail_fetched_at, row.last_seen_at) == (False, T0, T1)
         assert known_listing_entries(s, "feed") == {}
+
+
+def test_postgresql_statistics_follow_a_first_big_load(engine):
+    """Without fresh statistics PostgreSQL scans a whole source per batch (see _keep_statistics_fresh)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL planner statistics")
+    with session(engine) as s, s.begin():
+        upsert_postings(s, items(*(posting(f"S{i:05d}") for i in range(2500))), run_id=None, seen_at=T0)
+        reltuples = s.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'postings'::regclass"))
+    assert reltuples == pytest.approx(2500, rel=0.1)
