@@ -165,6 +165,8 @@ def run_crawl(source_name: str, *, config_path: str | None, db_url: str | None, 
     t1 = time.monotonic()
     post = after_crawl(engine, source, run_id=run_id, status=status, crawl_started_at=started_at)
     counters = {name: int(stats.get(key, 0) or 0) for name, key in COUNTERS_FROM_STATS.items()}
+    # a page the spider could not read (no title, no reference…) is a rejected posting too
+    counters["items_rejected"] += int(stats.get("catalogue/parse_errors", 0) or 0)
     counters["pages"] = int(stats.get("catalogue/listing_pages", 0) or 0) + int(stats.get("catalogue/detail_pages", 0) or 0)
     counters.update(post.counters())
     timings = {"crawl_seconds": round(crawl_seconds, 3), "postcrawl_seconds": round(time.monotonic() - t1, 3)}

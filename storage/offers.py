@@ -39,9 +39,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
@@ -69,7 +70,7 @@ FIELD_GROUPS: tuple[tuple[str, ...], ...] = (("salary_min", "salary_max"), ("des
 _GROUP_OF: dict[str, tuple[str, ...]] = {name: group for group in FIELD_GROUPS for name in group}
 
 #: offer columns whose change writes a ``changes`` row
-TRACKED_FIELDS: tuple[str, ...] = RECORD_FIELDS + ("status",)
+TRACKED_FIELDS: tuple[str, ...] = (*RECORD_FIELDS, "status")
 
 #: the posting columns a merge reads
 _POSTING_COLUMNS = (
@@ -89,7 +90,7 @@ def offer_id_for(source: str, reference: str) -> str:
     URL-safe, and stable — it is computed once, when the offer is created, and never
     changes when other postings join the offer later.
     """
-    digest = hashlib.sha256(f"{source}\x1f{reference}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{source}\x1f{reference}".encode()).digest()
     return "o" + base64.b32encode(digest).decode("ascii")[:11].lower()
 
 
@@ -246,13 +247,15 @@ def _apply(offer: Offer, postings: Sequence[Mapping[str, Any]], *, today: date, 
         offer.expired_reason = reason
     else:
         offer.expired_at = offer.expired_reason = None
-    for name, value in new.items():
-        if getattr(offer, name) != value:
-            setattr(offer, name, value)
+    moved = {name for name, value in new.items() if getattr(offer, name) != value}
+    for name in moved:
+        setattr(offer, name, new[name])
     offer.first_seen_at = min(p["first_seen_at"] for p in postings)
     offer.last_seen_at = max(p["last_seen_at"] for p in postings)
-    offer.search_text = fold(f"{merged.values['title'] or ''} {merged.values['description'] or ''}")
-    offer.employer_search = fold(merged.values["employer"]) or None
+    if first_time or moved & {"title", "description"}:  # folding long texts is the costly part
+        offer.search_text = fold(f"{new['title'] or ''} {new['description'] or ''}")
+    if first_time or "employer" in moved:
+        offer.employer_search = fold(new["employer"]) or None
     changed = first_time or bool(changes)
     if changed:
         offer.updated_at = now

@@ -44,11 +44,12 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import String, delete, insert, or_, select, update
+from sqlalchemy import CursorResult, String, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from normalize.record import NormalizedPosting
@@ -62,8 +63,8 @@ log = logging.getLogger(__name__)
 
 #: fields whose change is a change of the posting (one ``changes`` row each): the
 #: catalogue record, plus the URL, the digital flag and the facts deduplication uses
-TRACKED_FIELDS: tuple[str, ...] = RECORD_FIELDS + (
-    "url", "is_digital", "employer_key", "pep_references", "salary_net",
+TRACKED_FIELDS: tuple[str, ...] = (
+    *RECORD_FIELDS, "url", "is_digital", "employer_key", "pep_references", "salary_net",
 )
 
 #: how many keys go into one ``IN (…)`` list
@@ -82,13 +83,13 @@ _MAX_LENGTH: dict[str, int] = {
     if isinstance(column.type, String) and column.type.length
 }
 
-_NON_OFFER_URL_LENGTH: int = NonOfferPage.__table__.c.url.type.length or 1000
+_NON_OFFER_URL_LENGTH: int = getattr(NonOfferPage.__table__.c.url.type, "length", None) or 1000
 
 #: the columns read back for every posting of a batch (cheap: no long text)
 _LIGHT_COLUMNS = (
     Posting.id, Posting.source, Posting.reference, Posting.content_hash, Posting.status,
     Posting.offer_id, Posting.listing_ref, Posting.listing_key, Posting.detail_fetched,
-    Posting.dedup_pending,
+    Posting.detail_fetched_at, Posting.dedup_pending,
 )
 
 #: the listing bookkeeping a posting carries besides its content
@@ -106,7 +107,10 @@ class UpsertResult:
     counts items that could not be stored (no source, reference or title; a reference
     too long for its column) or that a later item of the same batch with the same
     ``(source, reference)`` superseded. ``changed_offer_ids``: offers whose postings
-    changed, came back, or left them (refresh them with ``storage.offers.refresh_offers``).
+    changed, came back, or left them. The upsert itself refreshes the offers of postings
+    that came back or stopped being digital (no later step would); changed postings are
+    ``dedup_pending``, and ``pipeline.dedup`` refreshes their offers. Refreshing any of
+    these again (``storage.offers.refresh_offers``) is harmless.
     """
 
     new: int = 0
@@ -168,10 +172,17 @@ def insert_changes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def content_hash(values: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of the tracked fields of a posting, in :data:`TRACKED_FIELDS` order."""
-    payload = json.dumps([as_change_text(values.get(name)) for name in TRACKED_FIELDS],
-                         ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    """SHA-256 (hex) of the tracked fields of a posting, in :data:`TRACKED_FIELDS` order.
+
+    Each field is its :func:`as_change_text` form followed by a record separator; null
+    is a lone NUL byte, so that null and "" differ.
+    """
+    digest = hashlib.sha256()
+    for name in TRACKED_FIELDS:
+        text_value = as_change_text(values.get(name))
+        digest.update(b"\x00" if text_value is None else text_value.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -193,7 +204,7 @@ def _coerce(name: str, value: Any) -> Any:
     if name in _INT_FIELDS:
         if isinstance(value, bool):
             raise TypeError("a boolean is not an amount")
-        return int(round(float(value))) if isinstance(value, float) else int(value)
+        return round(value) if isinstance(value, float) else int(value)
     if name in _DICT_FIELDS:
         if not isinstance(value, Mapping):
             raise TypeError(f"not an object: {type(value).__name__}")
@@ -205,8 +216,24 @@ def _coerce(name: str, value: Any) -> Any:
     return text
 
 
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _is_json_safe(value: Any) -> bool:
+    """True when ``value`` is made of JSON types only (str keys, finite structure)."""
+    if isinstance(value, _JSON_SCALARS):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_json_safe(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json_safe(v) for k, v in value.items())
+    return False
+
+
 def _jsonable(value: Any) -> Any:
     """``value`` with anything JSON cannot hold turned into text (raw items are free-form)."""
+    if _is_json_safe(value):
+        return value
     try:
         return json.loads(json.dumps(value, ensure_ascii=False, default=str))
     except (TypeError, ValueError):
@@ -334,6 +361,7 @@ def upsert_postings(session: Session, items: Sequence[tuple[NormalizedPosting, M
     full_updates: list[dict[str, Any]] = []
     touch: dict[bool, list[int]] = {True: [], False: []}  # detail_fetched → ids only seen again
     changes: list[dict[str, Any]] = []
+    refresh_now: set[str] = set()  # offers whose posting came back or left: nothing else refreshes them
     for key, item in incoming.items():
         row = stored.get(key)
         digital = item.values["is_digital"]
@@ -347,8 +375,8 @@ def upsert_postings(session: Session, items: Sequence[tuple[NormalizedPosting, M
             result.new += 1
             continue
 
-        old = old_values.get(row.id)
-        changed = [] if old is None else [
+        old = old_values.get(row.id, {})
+        changed = [] if not old else [
             name for name in TRACKED_FIELDS
             if as_change_text(old[name]) != as_change_text(item.values[name])
         ]
@@ -369,6 +397,8 @@ def upsert_postings(session: Session, items: Sequence[tuple[NormalizedPosting, M
                                           run_id=run_id, at=seen_at))
             if row.offer_id:
                 result.changed_offer_ids.add(row.offer_id)
+                if revived or not digital:
+                    refresh_now.add(row.offer_id)
             if not digital:
                 offer_id = None  # only digital postings belong to offers
         else:
@@ -376,12 +406,13 @@ def upsert_postings(session: Session, items: Sequence[tuple[NormalizedPosting, M
         full_updates.append({
             "id": row.id, **item.columns(), "status": "active", "gone_at": None, "offer_id": offer_id,
             "last_seen_at": seen_at, "last_run_id": run_id,
-            "detail_fetched_at": seen_at if item.extra["detail_fetched"] else None,
+            "detail_fetched_at": seen_at if item.extra["detail_fetched"] else row.detail_fetched_at,
             "dedup_pending": digital and (bool(changed) or bool(row.dedup_pending)),
         })
 
     if inserts:
         session.execute(insert(Posting), inserts)
+        _keep_statistics_fresh(session, len(inserts))
     if full_updates:
         session.execute(update(Posting), full_updates)
     for fetched, ids in touch.items():
@@ -393,7 +424,48 @@ def upsert_postings(session: Session, items: Sequence[tuple[NormalizedPosting, M
                             .execution_options(synchronize_session=False))
     insert_changes(session, changes)
     _forget_non_offers(session, incoming.values())
+    _expire_cached(session, [row.id for row in stored.values()])
+    if refresh_now:
+        from storage.offers import refresh_offers  # offers build on postings: imported at use
+
+        refresh_offers(session, refresh_now, run_id=run_id)
     return result
+
+
+#: PostgreSQL: re-ANALYZE ``postings`` once this share of it changed since the last analysis
+_ANALYZE_SHARE = 0.2
+_ANALYZE_MIN_ROWS = 2000
+
+
+def _keep_statistics_fresh(session: Session, inserted: int) -> None:
+    """On PostgreSQL, ANALYZE ``postings`` when it grew fast since its last analysis.
+
+    A first crawl fills an empty table by the thousand within a minute, before autovacuum
+    gathers statistics; without them the planner takes ``source = …`` for a selective
+    condition and scans every posting of the source for each batch instead of probing the
+    ``(source, reference)`` and ``(source, listing_ref)`` indexes (a 100,000-posting load
+    went from minutes to seconds). ANALYZE samples a bounded number of rows and does not
+    block readers or writers; without the right to analyze, PostgreSQL only warns.
+    """
+    if inserted < 100 or session.get_bind().dialect.name != "postgresql":
+        return
+    row = session.execute(text(
+        "SELECT n_live_tup, n_mod_since_analyze FROM pg_stat_user_tables "
+        "WHERE relid = 'postings'::regclass")).first()
+    if row is None:
+        return
+    live, modified = int(row[0] or 0), int(row[1] or 0) + inserted
+    if modified >= _ANALYZE_MIN_ROWS and modified >= _ANALYZE_SHARE * max(live, 1):
+        session.execute(text("ANALYZE postings"))
+        log.debug("ANALYZE postings (%d rows changed of about %d)", modified, live)
+
+
+def _expire_cached(session: Session, ids: Iterable[int]) -> None:
+    """Postings the session holds as objects are re-read after a bulk UPDATE changed their rows."""
+    for posting_id in ids:
+        obj = session.identity_map.get(Session.identity_key(Posting, posting_id))
+        if obj is not None:
+            session.expire(obj)
 
 
 def _forget_non_offers(session: Session, items: Iterable[_Incoming]) -> None:
@@ -423,7 +495,7 @@ def mark_seen(session: Session, source: str, listing_refs: Iterable[str], *,
     refs = list(dict.fromkeys(r for r in listing_refs if r))
     count = 0
     for chunk in chunked(refs):
-        outcome = session.execute(
+        outcome: CursorResult[Any] = session.execute(  # type: ignore[assignment]
             update(Posting)
             .where(Posting.source == source, Posting.listing_ref.in_(chunk), Posting.status != "gone")
             .values(last_seen_at=seen_at, last_run_id=run_id)
@@ -441,6 +513,7 @@ def _mark_rows_gone(session: Session, rows: Sequence[Any], *, run_id: int | None
                         .execution_options(synchronize_session=False))
     insert_changes(session, [change_row("posting", row.id, "status", row.status, "gone", run_id=run_id, at=at)
                              for row in rows])
+    _expire_cached(session, [row.id for row in rows])
 
 
 def mark_gone(session: Session, source: str, *, reference: str | None = None, listing_ref: str | None = None,
@@ -516,5 +589,6 @@ def known_listing_entries(session: Session, source: str) -> dict[str, KnownEntry
         )
     )
     for listing_ref, reference, key in rows:
-        known[listing_ref] = {"reference": reference, "listing_key": key, "offer": True}
+        if listing_ref:
+            known[listing_ref] = {"reference": reference, "listing_key": key, "offer": True}
     return known

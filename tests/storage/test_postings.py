@@ -362,3 +362,13 @@ def test_postgresql_statistics_follow_a_first_big_load(engine):
         upsert_postings(s, items(*(posting(f"S{i:05d}") for i in range(2500))), run_id=None, seen_at=T0)
         reltuples = s.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'postings'::regclass"))
     assert reltuples == pytest.approx(2500, rel=0.1)
+
+
+def test_raw_items_are_kept_and_made_json_safe(engine):
+    with session(engine) as s, s.begin():
+        p = posting("RAW")
+        upsert_postings(s, [(p, raw(p, salary=["48 000 €", "58 000 €"], fetched_at=T0, extra={"n": 1}))],
+                        run_id=None, seen_at=T0)
+        stored_raw = stored(s, "RAW").raw
+    assert stored_raw["salary"] == ["48 000 €", "58 000 €"] and stored_raw["extra"] == {"n": 1}
+    assert stored_raw["fetched_at"] == str(T0)  # a datetime in the raw item becomes text
