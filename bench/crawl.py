@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -135,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16, help="parallel requests (pipeline and bare spider)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args(argv)
+    os.environ.setdefault("CATALOGUE_LOG_LEVEL", "WARNING")  # the figures, not the crawl logs
 
     from crawlers.replica.generator import generate
     from crawlers.replica.server import ReplicaServer
