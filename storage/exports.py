@@ -577,6 +577,12 @@ def write_rows(rows: Iterable[tuple[Any, ...]], out: IO[bytes], *, fmt: str, del
     return result
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def export_offers(
     engine: Engine,
     out: IO[bytes] | str | os.PathLike[str],
@@ -601,6 +607,7 @@ def export_offers(
     try:
         with os.fdopen(fd, "wb") as stream:
             result = write_rows(rows, stream, fmt=fmt, delimiter=delimiter)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; an export is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -354,8 +354,151 @@ Assistant de gestion administrative|Administration générale|Administration
 Infirmier / Infirmière de l'Éducation nationale|Médico-social|Santé et social
 """
 
+#: specialised titles (a language, a domain, a level): real offers are rarely as generic as
+#: the titles above, and the more offers, the more specialities appear (the generator draws
+#: from both tables, see :data:`JOB_TITLES`)
+_SPECIALISED = """
+developpement|Développeur Java|Développeuse / Développeur
+developpement|Développeur Python|Développeuse / Développeur
+developpement|Développeur PHP|Développeuse / Développeur
+developpement|Développeur .NET / C#|Développeuse / Développeur
+developpement|Développeur JavaScript / TypeScript|Développeuse / Développeur
+developpement|Développeur Go|Développeuse / Développeur
+developpement|Développeur back-end Java / Spring|Développeuse / Développeur
+developpement|Développeur full stack Python / Vue.js|Développeuse / Développeur
+developpement|Développeur front-end Angular|Développeuse / Développeur
+developpement|Développeur front-end Vue.js|Développeuse / Développeur
+developpement|Développeur mobile Flutter|Développeuse / Développeur
+developpement|Développeur web WordPress|Développeuse / Développeur
+developpement|Développeur Symfony|Développeuse / Développeur
+developpement|Ingénieur logiciel embarqué|Développeuse / Développeur
+developpement|Ingénieur études et développement|Développeuse / Développeur
+developpement|Développeur d'applications métiers|Développeuse / Développeur
+developpement|Développeur Rust|Développeuse / Développeur
+developpement|Développeur Ruby on Rails|Développeuse / Développeur
+developpement|Développeur Node.js|Développeuse / Développeur
+developpement|Développeur Kotlin|Développeuse / Développeur
+developpement|Développeur SIG|Développeuse / Développeur
+developpement|Développeur COBOL|Développeuse / Développeur
+developpement|Développeur intégrateur web|Développeuse / Développeur
+developpement|Lead développeur|Développeuse / Développeur
+developpement|Développeur API|Développeuse / Développeur
+developpement|Intégrateur web|Développeuse / Développeur
+data|Data engineer Spark|Data engineer
+data|Data engineer cloud|Data engineer
+data|Data scientist santé|Data scientist
+data|Data scientist traitement du langage|Data scientist
+data|Data scientist images satellitaires|Data scientist
+data|Data analyst finances publiques|Data analyst
+data|Data analyst ressources humaines|Data analyst
+data|Chargé d'études statistiques|Statisticienne / Statisticien
+data|Statisticien|Statisticienne / Statisticien
+data|Administrateur de bases de données PostgreSQL|Administratrice / Administrateur de bases de données
+data|Administrateur de bases de données Oracle|Administratrice / Administrateur de bases de données
+data|Data steward|Data analyst
+data|Ingénieur données|Data engineer
+data|Analyste de données|Data analyst
+data|Ingénieur machine learning|Data scientist
+data|Ingénieur en intelligence artificielle|Data scientist
+data|Data architect|Data engineer
+data|Géomaticien|Géomaticienne / Géomaticien
+cybersecurite|Analyste SOC niveau 2|Analyste en cybersécurité
+cybersecurite|Analyste SOC niveau 3|Analyste en cybersécurité
+cybersecurite|Ingénieur sécurité opérationnelle|Expert / Experte en sécurité des systèmes d'information
+cybersecurite|Pentesteur|Expert / Experte en sécurité des systèmes d'information
+cybersecurite|Auditeur en sécurité des systèmes d'information|Auditrice / Auditeur en sécurité des systèmes d'information
+cybersecurite|Expert en cybersécurité|Expert / Experte en sécurité des systèmes d'information
+cybersecurite|Architecte sécurité|Expert / Experte en sécurité des systèmes d'information
+cybersecurite|Analyste CERT|Analyste en cybersécurité
+cybersecurite|Chargé de mission cybersécurité|Expert / Experte en sécurité des systèmes d'information
+cybersecurite|Ingénieur cybersécurité réseaux|Expert / Experte en sécurité des systèmes d'information
+cybersecurite|Analyste de la menace cyber|Analyste en cybersécurité
+cybersecurite|Ingénieur sécurité cloud|Expert / Experte en sécurité des systèmes d'information
+cybersecurite|Officier de sécurité des systèmes d'information|Responsable Sécurité des Systèmes d'Information - RSSI
+cybersecurite|Correspondant sécurité informatique|Responsable Sécurité des Systèmes d'Information - RSSI
+infrastructure|Administrateur systèmes Linux|Administratrice / Administrateur d'outils, de systèmes, de réseaux et/ou de télécoms
+infrastructure|Administrateur systèmes Windows|Administratrice / Administrateur d'outils, de systèmes, de réseaux et/ou de télécoms
+infrastructure|Administrateur réseaux|Administratrice / Administrateur d'outils, de systèmes, de réseaux et/ou de télécoms
+infrastructure|Ingénieur réseaux|Ingénieure / Ingénieur réseaux et télécoms
+infrastructure|Ingénieur systèmes et stockage|Ingénieure / Ingénieur système
+infrastructure|Ingénieur virtualisation|Ingénieure / Ingénieur système
+infrastructure|Administrateur Kubernetes|Administratrice / Administrateur d'outils, de systèmes, de réseaux et/ou de télécoms
+infrastructure|Ingénieur SRE|Ingénieure / Ingénieur de production
+infrastructure|Ingénieur DevOps / SRE|Ingénieure / Ingénieur de production
+infrastructure|Technicien réseaux et télécoms|Ingénieure / Ingénieur réseaux et télécoms
+infrastructure|Administrateur messagerie|Administratrice / Administrateur d'outils, de systèmes, de réseaux et/ou de télécoms
+infrastructure|Ingénieur d'exploitation|Ingénieure / Ingénieur de production
+infrastructure|Pilote d'exploitation|Pilote d'exploitation
+infrastructure|Administrateur d'infrastructures|Administratrice / Administrateur d'outils, de systèmes, de réseaux et/ou de télécoms
+infrastructure|Ingénieur infrastructures cloud|Ingénieure / Ingénieur système
+infrastructure|Ingénieur systèmes Windows|Ingénieure / Ingénieur système
+infrastructure|Ingénieur télécoms|Ingénieure / Ingénieur réseaux et télécoms
+infrastructure|Responsable de l'exploitation informatique|Ingénieure / Ingénieur de production
+produit_projet|Chef de projet SI RH|Cheffe / Chef de projet maitrise d'œuvre SI
+produit_projet|Chef de projet SI finances|Cheffe / Chef de projet maitrise d'œuvre SI
+produit_projet|Chef de projet SI santé|Cheffe / Chef de projet maitrise d'œuvre SI
+produit_projet|Chef de projet informatique décisionnel|Cheffe / Chef de projet maitrise d'œuvre SI
+produit_projet|Chef de projet dématérialisation|Cheffe / Chef de projet maitrise d'œuvre SI
+produit_projet|Product owner plateforme de données|Product Owner
+produit_projet|Product manager|Product Owner
+produit_projet|Scrum master|Scrum master
+produit_projet|Directeur de projet informatique|Cheffe / Chef de projet maitrise d'œuvre SI
+produit_projet|Responsable d'applications|Cheffe / Chef de projet maitrise d'œuvre SI
+produit_projet|Coach agile|Scrum master
+produit_projet|Chef de projet SIG|Cheffe / Chef de projet maitrise d'œuvre SI
+produit_projet|Chef de projet système d'information|Cheffe / Chef de projet maitrise d'œuvre SI
+produit_projet|Business analyst|Consultante / Consultant en maîtrise d'ouvrage SI
+architecture|Architecte technique infrastructures|Architecte technique
+architecture|Architecte solutions|Architecte technique
+architecture|Architecte d'entreprise|Urbaniste des systèmes d'information
+architecture|Architecte applicatif|Architecte applicatif
+architecture|Architecte données|Architecte applicatif
+architecture|Architecte réseaux|Architecte technique
+architecture|Urbaniste SI|Urbaniste des systèmes d'information
+architecture|Architecte logiciel Java|Architecte applicatif
+architecture|Architecte cloud Azure|Architecte technique
+architecture|Architecte système d'information|Urbaniste des systèmes d'information
+design|Designer UX|Designer
+design|Designer UI|Designer
+design|UX/UI designer|Designer
+design|Designer de services|Designer
+design|Designer d'interaction|Designer
+design|UX researcher|Designer
+design|Designer produit|Designer
+design|Designer accessibilité|Designer
+design|Ergonome|Designer
+design|Webdesigner|Designer
+support|Technicien support niveau 2|Technicienne / Technicien support utilisateurs
+support|Technicien helpdesk|Technicienne / Technicien support utilisateurs
+support|Technicien de proximité|Technicienne / Technicien support utilisateurs
+support|Technicien informatique|Technicienne / Technicien support utilisateurs
+support|Technicien support et proximité|Technicienne / Technicien support utilisateurs
+support|Gestionnaire de parc|Technicienne / Technicien support utilisateurs
+support|Assistant informatique|Technicienne / Technicien support utilisateurs
+support|Technicien poste de travail|Technicienne / Technicien support utilisateurs
+support|Technicien support applicatif|Technicienne / Technicien support utilisateurs
+support|Technicien d'assistance informatique|Technicienne / Technicien support utilisateurs
+support|Agent de support informatique|Technicienne / Technicien support utilisateurs
+support|Technicien micro-informatique|Technicienne / Technicien support utilisateurs
+autre_numerique|Directeur du numérique|Directrice / Directeur des systèmes d'information
+autre_numerique|Responsable des systèmes d'information|Directrice / Directeur des systèmes d'information
+autre_numerique|Chargé de mission numérique responsable|Chargée / Chargé de transformation numérique
+autre_numerique|Chef du service informatique|Directrice / Directeur des systèmes d'information
+autre_numerique|Responsable informatique|Directrice / Directeur des systèmes d'information
+autre_numerique|Chargé de transformation numérique|Chargée / Chargé de transformation numérique
+autre_numerique|Conseiller numérique|Chargée / Chargé de transformation numérique
+autre_numerique|Responsable de la stratégie numérique|Directrice / Directeur des systèmes d'information
+autre_numerique|Délégué à la protection des données|Chargée / Chargé de transformation numérique
+autre_numerique|Chargé de mission inclusion numérique|Chargée / Chargé de transformation numérique
+autre_numerique|Adjoint au directeur des systèmes d'information|Directrice / Directeur des systèmes d'information
+"""
+
 DIGITAL_TITLES: tuple[JobTitle, ...] = tuple(
     JobTitle(t, f, m) for f, t, m in (line.split("|") for line in _TITLES.strip().splitlines()))
+SPECIALISED_TITLES: tuple[JobTitle, ...] = tuple(
+    JobTitle(t, f, m) for f, t, m in (line.split("|") for line in _SPECIALISED.strip().splitlines()))
+#: every digital title a new job may have
+JOB_TITLES: tuple[JobTitle, ...] = DIGITAL_TITLES + SPECIALISED_TITLES
 NON_DIGITAL_TITLES: tuple[JobTitle, ...] = tuple(
     JobTitle(t, None, "", domain=d) for t, d, _ in (line.split("|") for line in _NON_DIGITAL.strip().splitlines()))
 API_NON_DIGITAL_LABEL = {t: label for t, _, label in (line.split("|") for line in _NON_DIGITAL.strip().splitlines())}

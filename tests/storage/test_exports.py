@@ -333,6 +333,13 @@ def test_export_to_path_leaves_no_partial_file(catalogue, tmp_path):
     assert os.listdir(out_dir) == ["out.json"]
 
 
+def test_an_export_file_gets_ordinary_permissions(catalogue, tmp_path):
+    """Written through a private temporary file, the export still ends with the umask's mode."""
+    export_offers(catalogue, tmp_path / "out.csv", fmt="csv")
+    (tmp_path / "plain.txt").write_text("x")
+    assert (tmp_path / "out.csv").stat().st_mode == (tmp_path / "plain.txt").stat().st_mode
+
+
 # ------------------------------------------------------------------ streaming
 
 
