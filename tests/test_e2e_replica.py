@@ -57,6 +57,7 @@ class Scenario:
     first_requests: dict[str, dict[str, int]] = field(default_factory=dict)
     first_postings: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     first_offers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    first_report: str = ""
     #: the ground truth as served to the first crawl (the dataset changes afterwards)
     expected: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     duplicate_pairs: set = field(default_factory=set)
@@ -132,6 +133,10 @@ def run_scenario(db_url: str, tmp: Path) -> Scenario:
         sc.first = _crawl(config, db_url, names)
         sc.first_requests = server.stats()
         sc.first_postings, sc.first_offers = _postings(engine), _offers(engine)
+        from storage.report import write_report
+
+        write_report(engine, tmp / "report.html")
+        sc.first_report = (tmp / "report.html").read_text(encoding="utf-8")
         server.reset_stats()
         time.sleep(1.1)  # timestamps have a one-second precision: let last_seen_at move
         sc.second = _crawl(config, db_url, names)
@@ -278,6 +283,39 @@ def test_offer_status_and_sources_follow_the_contract(scenario):
             sorted((NAMES[k], ref) for k, ref in members)
         assert all(s["url"].startswith("http://127.0.0.1:") for s in offer["sources"])
         assert offer["description"] and "<script" not in (offer["description_html"] or "")
+
+
+def test_the_report_of_the_crawl_has_each_chart_and_the_right_totals(scenario):
+    import lxml.html
+
+    doc = lxml.html.fromstring(scenario.first_report)
+    active = [o for o in scenario.first_offers.values() if o["status"] == "active"]
+
+    def total(key: str) -> int:
+        return int(doc.get_element_by_id(f"total-{key}").get("data-value"))
+
+    def bars(chart: str) -> dict[str, int]:
+        cells = doc.get_element_by_id(chart).xpath(".//table//tbody//tr")
+        return {row.xpath("string(td[1])").strip(): int(row.xpath("string(td[2])").strip().replace("\u202f", "")
+                                                           .replace("\xa0", "").replace(" ", ""))
+                for row in cells}
+
+    assert total("total") == total("active") == len(active)
+    assert total("expired") == len(scenario.first_offers) - len(active)
+    # the report shows the active catalogue (as `export` does by default)
+    assert total("postings") == sum(len(o["sources"]) for o in active)
+    assert total("merged") == sum(1 for o in active if len(o["sources"]) > 1)
+    for chart in ("chart-weeks", "chart-regions", "chart-job-families", "chart-sources", "chart-source-pairs"):
+        assert doc.get_element_by_id(chart).xpath(".//svg"), chart
+    families: dict[str, int] = {}
+    for o in active:
+        families[o["job_family"]] = families.get(o["job_family"], 0) + 1
+    assert bars("chart-job-families") == families
+    per_source: dict[str, int] = {}
+    for o in active:
+        for name in {s["source"] for s in o["sources"]}:
+            per_source[name] = per_source.get(name, 0) + 1
+    assert bars("chart-sources") == per_source
 
 
 # ------------------------------------------------------------------------------- second crawl
