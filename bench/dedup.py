@@ -12,7 +12,7 @@ For each N, in a fresh process (so that the peak memory is the run's own):
 2. builds the dedup records the pipeline would have stored for the digital ones: the truth's
    normalized fields (titles without gender markers, rewordings kept), the employer key of
    ``normalize.employers.employer_key``, the offer text as plain text, and the PEP reference
-   quoted by the jobposting copies whose wording says so;
+   that ``normalize.record.find_pep_references`` reads in the copies that quote one;
 3. times :func:`pipeline.dedup.dedup_records` on all of them as one batch (a first crawl of
    every source), and scores the offers it forms against the truth: pairwise precision,
    recall and F1 over the pairs of postings put in one offer, and the near-miss pairs merged
@@ -70,7 +70,8 @@ def _day(value: str | None) -> date | None:
 
 def records_from_dataset(ds: Any) -> list[Any]:
     """The dedup records of the dataset's digital postings, as the pipeline stores them."""
-    from crawlers.replica.render import description_html
+    from crawlers.replica.render import description_html, pep_quote
+    from normalize.record import find_pep_references
     from pipeline.dedup import DedupRecord
 
     out = []
@@ -79,22 +80,27 @@ def records_from_dataset(ds: Any) -> list[Any]:
         t = p.truth
         if not t["is_digital"]:
             continue
-        quoted = p.wording.get("pep_ref")
-        # the offer text depends only on these: flatten each distinct one once
+        # the offer text depends only on these (and the quote): flatten each distinct one once
         text_key = (t["employer"], t["job_family"], t["city"], t["contract"])
         text = texts.get(text_key)
         if text is None:
+            quote = p.wording.pop("pep_ref", None)  # the text without the quote
             missions, profile = description_html(p)
+            if quote:
+                p.wording["pep_ref"] = quote
             text = texts[text_key] = _text(missions + profile)
-        if quoted:
-            text = f"{text}\n\nRéférence PEP : {quoted}"
+        quote = _text(pep_quote(p)) if p.wording.get("pep_ref") else ""
+        # what the normalizer reads in the quote (a reference of an unusual shape is not read)
+        quoted = find_pep_references(quote)
+        if quote:
+            text = f"{text}\n\n{quote}"
         out.append(DedupRecord(
             key=(p.source_kind, p.reference), source=p.source_kind, reference=p.reference,
             title=t["title"], employer=t["employer"], employer_key=employer_key(t["employer"]),
             city=t["city"], department_code=t["department_code"], published_at=_day(t["published_at"]),
             deadline=_day(t["deadline"]), category=t["category"], contract=t["contract"], remote=t["remote"],
             salary_min=t["salary_min"], salary_max=t["salary_max"], description=text,
-            pep_references=(quoted,) if quoted else ()))
+            pep_references=tuple(quoted)))
     return out
 
 

@@ -59,6 +59,8 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from normalize.employers import employer_key
+from normalize.places import parse_place
 from normalize.text import fold
 
 log = logging.getLogger(__name__)
@@ -249,10 +251,43 @@ def _stem(token: str) -> str:
     return token
 
 
+#: a part of a title after a spaced dash, or in brackets: "… – site de Clermont-Ferrand", "… (Nice)"
+_TITLE_PARTS = re.compile(r"\s+[-–—]\s+|\s*(\([^()]*\))\s*")
+#: words that introduce a place in a title's last part
+_PLACE_INTRO = re.compile(r"^(?:(?:sur\s+le\s+)?site\s+(?:de\s+|d['’]\s*)?|(?:bas[ée]e?\s+)?[àa]\s+|poste\s+[àa]\s+)",
+                          re.IGNORECASE)
+
+
+@lru_cache(maxsize=65536)
+def _without_place(title: str) -> str:
+    """The title without the parts that only name a place ("… – site de Nice", "… (Lyon)").
+
+    A copy of an offer often adds its place to the title; the place is compared apart
+    (department, city), so it must not make two titles of one job look different. A part
+    is what follows a spaced dash or sits in brackets; the first part is the title itself.
+    """
+    if " " not in title:
+        return title
+    parts = [p for p in _TITLE_PARTS.split(title) if p and p.strip()]
+    if len(parts) < 2:
+        return title
+    kept = [parts[0]]
+    for part in parts[1:]:
+        text = _PLACE_INTRO.sub("", part.strip().strip("()").strip())
+        if not (text and _names_a_place(text)):
+            kept.append(part)
+    return " ".join(kept)
+
+
+@lru_cache(maxsize=16384)
+def _names_a_place(text: str) -> bool:
+    return parse_place(text).city is not None
+
+
 @lru_cache(maxsize=65536)
 def _title_tokens(title: str) -> tuple[str, ...]:
     out: list[str] = []
-    for raw in _TOKEN.findall(fold(title)):
+    for raw in _TOKEN.findall(fold(_without_place(title))):
         for token in _TITLE_SYNONYMS.get(raw, raw).split():
             token = _stem(token)
             if token in _TITLE_STOPWORDS or token in out:
@@ -268,14 +303,17 @@ def _place_tokens(city: str) -> frozenset[str]:
 
 def comparison_title(title: str | None, city: str | None = None) -> str | None:
     """The form of a title that dedup compares: folded, feminine forms and abbreviations
-    expanded, plurals and filler words dropped, the record's own city left out.
+    expanded, plurals and filler words dropped, a last part naming a place ("– site de
+    Nice", "(Lyon)") and the record's own city left out.
 
     >>> comparison_title("Développeuse / Développeur back-end Python")
     'developpeur back end python'
     >>> comparison_title("Dév. back-end Python")
     'developpeur back end python'
-    >>> comparison_title("Ingénieur systèmes et réseaux – site de Clermont-Ferrand", "Clermont-Ferrand")
-    'ingenieur systeme reseau site'
+    >>> comparison_title("Ingénieur systèmes et réseaux – site de Clermont-Ferrand")
+    'ingenieur systeme reseau'
+    >>> comparison_title("Technicien support Lyon", "Lyon")
+    'technicien support'
     """
     if not title:
         return None
@@ -294,6 +332,94 @@ def _fold_cached(text: str | None) -> str:
 def _employer_ident(record: DedupRecord) -> str | None:
     key = record.employer_key or (_fold_cached(record.employer) if record.employer else None)
     return key or None
+
+
+#: ways of naming one organisation (folded phrases → the form compared); longest first
+_EMPLOYER_PHRASES: dict[str, str] = {
+    "rectorat de la region academique": "academie", "rectorat de l academie": "academie",
+    "rectorat": "academie", "region academique": "academie",
+    "conseil departemental": "departement", "conseil regional": "region",
+    "centre communal d action sociale": "ccas", "centre intercommunal d action sociale": "cias",
+    "communaute d agglomeration": "agglomeration", "agglo": "agglomeration",
+    "mairie": "ville", "commune": "ville",
+    "centre hospitalier universitaire": "chu", "centre hospitalier": "ch",
+}
+_EMPLOYER_PHRASE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _EMPLOYER_PHRASES), key=len, reverse=True))
+                              + r")\b")
+_EMPLOYER_STOPWORDS = frozenset(("a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "pour"))
+#: a name ending with its acronym: "Direction interministérielle du numérique (DINUM)"
+_NAME_WITH_ACRONYM = re.compile(r"^(?P<name>.+?)\s*\((?P<acronym>[^()]{2,20})\)\s*$")
+#: the organisation before a sub-unit: "Académie de Lyon – Direction des systèmes d'information"
+_SUB_UNIT = re.compile(r"\s+[-–—]\s+")
+
+
+@lru_cache(maxsize=16384)
+def comparison_employer(name: str | None) -> str | None:
+    """The form of an employer's name (or key) that dedup compares: folded, the usual
+    synonyms of collectivities and rectorats unified, filler words dropped.
+
+    >>> comparison_employer("Rectorat de l'académie de Lyon"), comparison_employer("Académie de Lyon")
+    ('academie lyon', 'academie lyon')
+    >>> comparison_employer("Mairie de Brest"), comparison_employer("VILLE DE BREST")
+    ('ville brest', 'ville brest')
+    >>> comparison_employer("Conseil départemental de la Gironde")
+    'departement gironde'
+    """
+    if not name:
+        return None
+    text = _EMPLOYER_PHRASE.sub(lambda m: _EMPLOYER_PHRASES[m.group(0)], " ".join(_TOKEN.findall(fold(name))))
+    out: list[str] = []
+    for token in text.split():
+        if token not in _EMPLOYER_STOPWORDS and token not in out:
+            out.append(token)
+    return " ".join(out) or None
+
+
+def _employer_parent(name: str | None) -> str | None:
+    """The organisation a name belongs to: the part before a sub-unit ("Académie de Lyon –
+    Direction des systèmes d'information" → "Académie de Lyon"), else the whole name."""
+    if not name:
+        return None
+    head = _SUB_UNIT.split(name, maxsplit=1)[0]
+    return head if len(head.split()) >= 2 else name
+
+
+class _EmployerForms:
+    """The compared form and the blocking form of each employer, with the aliases the
+    records teach: a name published with its acronym ("Direction interministérielle du
+    numérique (DINUM)") says that the name alone and the acronym alone are the same
+    employer ("Direction interministérielle du numérique", "DINUM")."""
+
+    def __init__(self, records: Sequence[DedupRecord]) -> None:
+        learned: dict[str, set[str]] = defaultdict(set)
+        seen: set[tuple[str | None, str | None]] = set()
+        for r in records:
+            if (r.employer, r.employer_key) in seen or not r.employer:
+                continue
+            seen.add((r.employer, r.employer_key))
+            match = _NAME_WITH_ACRONYM.match(r.employer.strip())
+            target = comparison_employer(_employer_ident(r))
+            if not match or not target:
+                continue
+            for alias in (match.group("name"), match.group("acronym"), _employer_parent(r.employer)):
+                form = comparison_employer(alias)
+                if form and form != target:
+                    learned[form].add(target)
+        #: unambiguous aliases only (two DNUM of two ministries: "DNUM" alone stays itself)
+        self.aliases = {form: next(iter(targets)) for form, targets in learned.items() if len(targets) == 1}
+
+    def compared(self, r: DedupRecord) -> str | None:
+        form = comparison_employer(_employer_ident(r))
+        return self.aliases.get(form, form) if form else None
+
+    def block(self, r: DedupRecord) -> str | None:
+        """The blocking key: the parent organisation's form (one block for "Académie de
+        Lyon", "Rectorat de l'académie de Lyon" and "Académie de Lyon – DSI")."""
+        if r.employer and _SUB_UNIT.search(r.employer):
+            form = comparison_employer(_employer_parent(r.employer))
+            if form:
+                return self.aliases.get(form, form)
+        return self.compared(r)
 
 
 def _norm_code(value: str | None) -> str | None:
@@ -342,8 +468,10 @@ class _Table:
                 found = table[value] = len(table)
             return found
 
+        employers = _EmployerForms(records)
         src = np.empty(n, np.int32)
         emp = np.empty(n, np.int64)
+        emp_block = np.empty(n, np.int64)
         dept = np.empty(n, np.int64)
         city = np.empty(n, np.int64)
         offer = np.empty(n, np.int64)
@@ -360,7 +488,8 @@ class _Table:
         remote_index = {c: i for i, c in enumerate(_REMOTES)}
         for i, r in enumerate(records):
             src[i] = code("source", r.source)
-            emp[i] = code("employer", _employer_ident(r))
+            emp[i] = code("employer", employers.compared(r))
+            emp_block[i] = code("employer_block", employers.block(r))
             dept[i] = code("department", _norm_code(r.department_code))
             city[i] = code("city", _fold_cached(r.city) or None)
             offer[i] = code("offer", r.offer_id) if not self.is_new[i] else -1
@@ -379,7 +508,7 @@ class _Table:
         self.title_strings: list[str] = distinct
         self.emp_strings: list[str] = list(codes["employer"])
         self.city_strings: list[str] = list(codes["city"])
-        self.src, self.emp, self.dept, self.city, self.offer = src, emp, dept, city, offer
+        self.src, self.emp, self.emp_block, self.dept, self.city, self.offer = src, emp, emp_block, dept, city, offer
         self.pub, self.dl, self.cat, self.contract, self.remote = pub, dl, cat, contract, remote
         self.smin, self.smax = smin, smax
         self.description_chars = config.description_chars
@@ -435,15 +564,15 @@ def _amount(value: Any) -> float:
 #: sorted-neighbourhood passes: (name, columns that must be equal, columns sorted within, date gap check)
 _PASSES: tuple[tuple[str, tuple[str, ...], tuple[str, ...], bool], ...] = (
     # same employer and department, similar titles next to each other
-    ("employer_place_title", ("emp", "dept"), ("title", "pub"), True),
+    ("employer_place_title", ("emp_block", "dept"), ("title", "pub"), True),
     # same employer and department, published the same days, whatever the title (a reworded title)
-    ("employer_place_date", ("emp", "dept"), ("pub", "dl"), True),
+    ("employer_place_date", ("emp_block", "dept"), ("pub", "dl"), True),
     # same department and title, the employer written differently
     ("place_title", ("dept", "title"), ("pub",), True),
     # same employer and deadline: publication dates far apart, or the place missing
-    ("employer_deadline", ("emp", "dl"), ("title", "pub"), False),
+    ("employer_deadline", ("emp_block", "dl"), ("title", "pub"), False),
     # same employer and title: the department missing on one side
-    ("employer_title", ("emp", "title"), ("pub",), True),
+    ("employer_title", ("emp_block", "title"), ("pub",), True),
 )
 
 
@@ -536,10 +665,27 @@ def _string_similarity(left: list[str], right: list[str], workers: int) -> np.nd
     return (np.asarray(a, dtype=np.float64) + np.asarray(b, dtype=np.float64)) / 200.0
 
 
+def _employer_similarity(left: list[str], right: list[str], workers: int) -> np.ndarray:
+    """Employer similarity in [0, 1] of compared forms: 0.9 when one name is the other
+    plus words (a sub-unit, a qualifier: "academie lyon" and "academie lyon direction
+    systemes information"), else the title-style string similarity."""
+    sims = _string_similarity(left, right, workers)
+    for k, (x, y) in enumerate(zip(left, right)):
+        a, b = set(x.split()), set(y.split())
+        if a < b or b < a:
+            sims[k] = max(sims[k], SUB_UNIT_SIMILARITY)
+    return sims
+
+
+#: similarity of two employer names one of which only adds words to the other
+SUB_UNIT_SIMILARITY = 0.9
+
+
 def _coded_similarity(codes: np.ndarray, strings: Sequence[str], a: np.ndarray, b: np.ndarray,
-                      workers: int) -> np.ndarray:
+                      workers: int, similarity: Any = None) -> np.ndarray:
     """Similarity of a coded string column over pairs: equal codes are 1, a missing value
-    (code < 0) gives NaN, and each distinct pair of strings is compared once."""
+    (code < 0) gives NaN, and each distinct pair of strings is compared once (by
+    ``similarity``, default :func:`_string_similarity`)."""
     out = np.full(len(a), np.nan)
     ca, cb = codes[a], codes[b]
     present = (ca >= 0) & (cb >= 0)
@@ -550,8 +696,8 @@ def _coded_similarity(codes: np.ndarray, strings: Sequence[str], a: np.ndarray, 
         lo = np.minimum(ca[todo], cb[todo])
         hi = np.maximum(ca[todo], cb[todo])
         distinct, inverse = _unique(lo * m + hi)
-        sims = _string_similarity([strings[i] for i in (distinct // m).tolist()],
-                                  [strings[j] for j in (distinct % m).tolist()], workers)
+        sims = (similarity or _string_similarity)([strings[i] for i in (distinct // m).tolist()],
+                                                  [strings[j] for j in (distinct % m).tolist()], workers)
         out[todo] = sims[inverse]
     return out
 
@@ -582,7 +728,7 @@ class _Scores:
         w = config.weights
         sims: dict[str, np.ndarray] = {}
         sims["title"] = _coded_similarity(t.title, t.title_strings, a, b, config.workers)
-        sims["employer"] = _coded_similarity(t.emp, t.emp_strings, a, b, config.workers)
+        sims["employer"] = _coded_similarity(t.emp, t.emp_strings, a, b, config.workers, _employer_similarity)
         both = (t.dept[a] >= 0) & (t.dept[b] >= 0)
         sims["department"] = np.where(both, (t.dept[a] == t.dept[b]).astype(float), np.nan)
         sims["city"] = _coded_similarity(t.city, t.city_strings, a, b, config.workers)

@@ -6,6 +6,8 @@ the renderers never invent a fact, they only choose a wording for one.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 #: The 18 current regions, by short key.
@@ -173,6 +175,10 @@ class Employer:
     ``kind`` is the versant; ``ministry`` what a ministry source would state as the parent
     (None: none stated); ``pep_category`` the collective name pep shows for territorial ones;
     ``places`` the communes where it recruits; ``acronym`` builds references and slugs.
+    ``aliases`` are the other names sources give the same employer: its acronym alone
+    ("DINUM"), its name without the acronym, "Académie de Lyon" for "Rectorat de l'académie
+    de Lyon", "Mairie de Brest" for "Ville de Brest"… (:attr:`names` lists them all, the
+    canonical name first).
     """
 
     name: str
@@ -182,6 +188,11 @@ class Employer:
     places: tuple[Commune, ...]
     pep_category: str | None = None
     education: bool = False
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
 
 
 def _c(dept: str, name: str | None = None) -> Commune:
@@ -189,6 +200,18 @@ def _c(dept: str, name: str | None = None) -> Commune:
     if name is None:
         return d.communes[0]
     return next(c for c in d.communes if c.name == name)
+
+
+_TRAILING_ACRONYM = re.compile(r"^(?P<name>.+?)\s*\((?P<acronym>[^()]+)\)$")
+
+
+def _state(name: str, ministry: str | None, code: str, places: tuple[Commune, ...], *,
+           aliases: tuple[str, ...] | None = None, education: bool = False) -> Employer:
+    """A State employer; "Long name (ACR)" is also published as "ACR" and as "Long name"."""
+    if aliases is None:
+        match = _TRAILING_ACRONYM.match(name)
+        aliases = (match.group("acronym"), match.group("name")) if match else ()
+    return Employer(name, "etat", ministry, code, places, education=education, aliases=aliases)
 
 
 PM = "Services du Premier ministre"
@@ -199,82 +222,199 @@ ARM = "Ministère des Armées"
 TE = "Ministère de la Transition écologique et de la Cohésion des territoires"
 SOC = "Ministère du Travail, de la Santé et des Solidarités"
 JUS = "Ministère de la Justice"
+AGRI = "Ministère de l'Agriculture et de la Souveraineté alimentaire"
+CULT = "Ministère de la Culture"
+MEAE = "Ministère de l'Europe et des Affaires étrangères"
+ESR = "Ministère de l'Enseignement supérieur et de la Recherche"
 
-STATE_EMPLOYERS: tuple[Employer, ...] = (
-    Employer("Direction interministérielle du numérique (DINUM)", "etat", PM, "DINUM", (_c("75", "Paris"),)),
-    Employer("Agence nationale de la sécurité des systèmes d'information (ANSSI)", "etat", PM, "ANSSI",
-             (_c("75"), _c("35", "Rennes"))),
-    Employer("Direction générale des Finances publiques (DGFiP)", "etat", ECO, "DGFIP",
-             (_c("93", "Montreuil"), _c("33"), _c("59"), _c("31"), _c("44"), _c("67"))),
-    Employer("Institut national de la statistique et des études économiques (INSEE)", "etat", ECO, "INSEE",
-             (_c("92", "Montrouge"), _c("69", "Lyon"), _c("57"), _c("44"))),
-    Employer("Direction générale des douanes et droits indirects (DGDDI)", "etat", ECO, "DGDDI",
-             (_c("93", "Montreuil"), _c("76", "Rouen"), _c("13"))),
-    Employer("Direction du numérique du ministère de l'Intérieur (DNUM)", "etat", INT, "DNUM",
-             (_c("75"), _c("77", "Lognes"))),
-    Employer("Agence nationale des titres sécurisés (ANTS)", "etat", INT, "ANTS", (_c("08"),)),
-    Employer("Direction générale de l'armement (DGA)", "etat", ARM, "DGA", (_c("35", "Bruz"), _c("91", "Palaiseau"))),
-    Employer("Direction interarmées des réseaux d'infrastructure et des systèmes d'information (DIRISI)",
-             "etat", ARM, "DIRISI", (_c("75"), _c("57"), _c("83"))),
-    Employer("Météo-France", "etat", TE, "METEO", (_c("31"),)),
-    Employer("Institut national de l'information géographique et forestière (IGN)", "etat", TE, "IGN",
-             (_c("94", "Saint-Mandé"),)),
-    Employer("Direction du numérique des ministères sociaux (DNUM)", "etat", SOC, "DNUMSOC", (_c("75", "Paris"),)),
-    Employer("Secrétariat général du ministère de la Justice - Service du numérique (SNUM)", "etat", JUS, "SNUM",
-             (_c("75"), _c("44"))),
-    Employer("Cour des comptes", "etat", None, "CCOMPTES", (_c("75"),)),
-    Employer("Commission nationale de l'informatique et des libertés (CNIL)", "etat", None, "CNIL", (_c("75"),)),
-    Employer("Direction du numérique pour l'éducation (DNE)", "etat", EDU, "DNE", (_c("75"),), education=True),
-    Employer("Académie de Montpellier – Direction des systèmes d'information", "etat", EDU, "ACMTP", (_c("34"),),
-             education=True),
-    Employer("Académie de Rennes – Division des systèmes d'information (DSI)", "etat", EDU, "ACRENNES", (_c("35"),),
-             education=True),
-    Employer("Académie d'Aix-Marseille – Direction des systèmes d'information", "etat", EDU, "ACAIX",
-             (_c("13", "Aix-en-Provence"),), education=True),
-    Employer("Académie de Nancy-Metz – Division des systèmes d'information", "etat", EDU, "ACNANCY", (_c("54"),),
-             education=True),
-    Employer("Académie de Lille – Direction des systèmes d'information", "etat", EDU, "ACLILLE", (_c("59"),),
-             education=True),
-    Employer("Rectorat de la région académique Guadeloupe", "etat", EDU, "RECGUA", (_c("971", "Les Abymes"),),
-             education=True),
-    Employer("Rectorat de l'académie de La Réunion", "etat", EDU, "RECREU", (_c("974"),), education=True),
+#: ministries' directorates and agencies: they publish on pep and on their own career site
+_CENTRAL: tuple[Employer, ...] = (
+    _state("Direction interministérielle du numérique (DINUM)", PM, "DINUM", (_c("75", "Paris"),)),
+    _state("Agence nationale de la sécurité des systèmes d'information (ANSSI)", PM, "ANSSI",
+           (_c("75"), _c("35", "Rennes"))),
+    _state("Direction de l'information légale et administrative (DILA)", PM, "DILA", (_c("75", "Paris"),)),
+    _state("Secrétariat général du Gouvernement (SGG)", PM, "SGG", (_c("75"),)),
+    _state("Direction interministérielle de la transformation publique (DITP)", PM, "DITP", (_c("75"),)),
+    _state("Direction générale des Finances publiques (DGFiP)", ECO, "DGFIP",
+           (_c("93", "Montreuil"), _c("33"), _c("59"), _c("31"), _c("44"), _c("67"), _c("69", "Lyon"), _c("13"),
+            _c("35", "Rennes"), _c("54"), _c("76", "Rouen"), _c("21"))),
+    _state("Institut national de la statistique et des études économiques (INSEE)", ECO, "INSEE",
+           (_c("92", "Montrouge"), _c("69", "Lyon"), _c("57"), _c("44"), _c("59"), _c("13"))),
+    _state("Direction générale des douanes et droits indirects (DGDDI)", ECO, "DGDDI",
+           (_c("93", "Montreuil"), _c("76", "Rouen"), _c("13"))),
+    _state("Direction générale de la concurrence, de la consommation et de la répression des fraudes (DGCCRF)",
+           ECO, "DGCCRF", (_c("75"),)),
+    _state("Direction générale des entreprises (DGE)", ECO, "DGE", (_c("75"),)),
+    _state("Agence pour l'informatique financière de l'État (AIFE)", ECO, "AIFE", (_c("93", "Montreuil"),)),
+    _state("Institut national de la propriété industrielle (INPI)", ECO, "INPI", (_c("92", "Nanterre"), _c("69", "Lyon"))),
+    _state("Direction du numérique du ministère de l'Intérieur (DNUM)", INT, "DNUM", (_c("75"), _c("77", "Lognes")),
+           aliases=("DNUM", "Direction du numérique (DNUM)", "Ministère de l'Intérieur – Direction du numérique")),
+    _state("Agence nationale des titres sécurisés (ANTS)", INT, "ANTS", (_c("08"),)),
+    _state("Direction générale de la gendarmerie nationale (DGGN)", INT, "DGGN", (_c("92", "Issy-les-Moulineaux"),)),
+    _state("Direction générale de la police nationale (DGPN)", INT, "DGPN", (_c("75"),)),
+    _state("Préfecture de police (PP)", INT, "PREFPOL", (_c("75"),)),
+    _state("Agence du numérique de la sécurité civile (ANSC)", INT, "ANSC", (_c("75"), _c("13", "Aix-en-Provence"))),
+    _state("Direction générale des étrangers en France (DGEF)", INT, "DGEF", (_c("75"),)),
+    _state("Direction générale de l'armement (DGA)", ARM, "DGA", (_c("35", "Bruz"), _c("91", "Palaiseau"))),
+    _state("Direction interarmées des réseaux d'infrastructure et des systèmes d'information (DIRISI)",
+           ARM, "DIRISI", (_c("75"), _c("57"), _c("83"), _c("33"), _c("35", "Rennes"))),
+    _state("Commandement de la cyberdéfense (COMCYBER)", ARM, "COMCYBER", (_c("35", "Rennes"), _c("75"))),
+    _state("Direction du renseignement et de la sécurité de la Défense (DRSD)", ARM, "DRSD", (_c("92", "Malakoff"),)),
+    _state("Service du commissariat des armées (SCA)", ARM, "SCA", (_c("29", "Brest"), _c("83"))),
+    _state("Agence du numérique de défense (AND)", ARM, "AND", (_c("75"),)),
+    _state("Météo-France", TE, "METEO", (_c("31"),)),
+    _state("Institut national de l'information géographique et forestière (IGN)", TE, "IGN",
+           (_c("94", "Saint-Mandé"),)),
+    _state("Direction générale de l'aviation civile (DGAC)", TE, "DGAC", (_c("75"), _c("31", "Blagnac"))),
+    _state("Agence nationale de la cohésion des territoires (ANCT)", TE, "ANCT", (_c("75"),)),
+    _state("Office français de la biodiversité (OFB)", TE, "OFB", (_c("94", "Saint-Mandé"), _c("34"))),
+    _state("Direction du numérique des ministères sociaux (DNUM)", SOC, "DNUMSOC", (_c("75", "Paris"),),
+           aliases=("DNUM", "Ministères sociaux – Direction du numérique")),
+    _state("Direction générale de la santé (DGS)", SOC, "DGS", (_c("75"),)),
+    _state("Agence du numérique en santé (ANS)", SOC, "ANS", (_c("75"),)),
+    _state("Secrétariat général du ministère de la Justice - Service du numérique (SNUM)", JUS, "SNUM",
+           (_c("75"), _c("44")), aliases=("SNUM", "Service du numérique du ministère de la Justice")),
+    _state("Direction de l'administration pénitentiaire (DAP)", JUS, "DAP", (_c("75"),)),
+    _state("Direction de la protection judiciaire de la jeunesse (DPJJ)", JUS, "DPJJ", (_c("75"),)),
+    _state("Agence nationale des techniques d'enquêtes numériques judiciaires (ANTENJ)", JUS, "ANTENJ",
+           (_c("75"), _c("33"))),
+    _state("Direction générale de l'alimentation (DGAL)", AGRI, "DGAL", (_c("75"),)),
+    _state("Agence de services et de paiement (ASP)", AGRI, "ASP", (_c("87"), _c("57"))),
+    _state("FranceAgriMer", AGRI, "FAM", (_c("93", "Montreuil"),)),
+    _state("Ministère de la Culture – Département des systèmes d'information", CULT, "CULTSI", (_c("75"),),
+           aliases=("Ministère de la Culture",)),
+    _state("Bibliothèque nationale de France (BnF)", CULT, "BNF", (_c("75", "Paris"),)),
+    _state("Ministère de l'Europe et des Affaires étrangères", MEAE, "MEAE", (_c("75"), _c("44")),
+           aliases=("MEAE", "Ministère de l'Europe et des Affaires étrangères – Direction du numérique")),
+    _state("Université de Bordeaux", ESR, "UBX", (_c("33"), _c("33", "Pessac"))),
+    _state("Université Grenoble Alpes (UGA)", ESR, "UGA", (_c("38"),)),
+    _state("Université de Strasbourg", ESR, "UNISTRA", (_c("67"),)),
+    _state("Aix-Marseille Université (AMU)", ESR, "AMU", (_c("13"), _c("13", "Aix-en-Provence"))),
+    _state("Nantes Université", ESR, "NU", (_c("44"),)),
+    _state("Université de Lille", ESR, "ULILLE", (_c("59"), _c("59", "Villeneuve-d'Ascq"))),
+    _state("Université de Rennes", ESR, "URENNES", (_c("35", "Rennes"),)),
+    _state("Université de Montpellier", ESR, "UM", (_c("34"),)),
+    _state("Cour des comptes", None, "CCOMPTES", (_c("75"),)),
+    _state("Commission nationale de l'informatique et des libertés (CNIL)", None, "CNIL", (_c("75"),)),
+    _state("Direction du numérique pour l'éducation (DNE)", EDU, "DNE", (_c("75"),), education=True),
 )
+
+#: the State's services in the departments (prefectures' common secretariats, territories' directorates)
+_DEPARTMENTAL_SERVICES = ("69", "33", "13", "59", "31", "44", "67", "35", "2A", "2B", "63", "973", "974", "57", "76")
+
+
+def _departmental() -> tuple[Employer, ...]:
+    out = []
+    for code in _DEPARTMENTAL_SERVICES:
+        dept = DEPARTMENTS[code]
+        article = _article(dept.name)
+        out.append(_state(f"Secrétariat général commun départemental {article}{dept.name} (SGCD {code})", INT,
+                          f"SGCD{code}", (dept.communes[0],)))
+        out.append(_state(f"Direction départementale des territoires {article}{dept.name} (DDT {code})", TE,
+                          f"DDT{code}", (dept.communes[0],)))
+    return tuple(out)
+
+
+#: the 30 académies: (name as in "académie de …", rectorat commune)
+_ACADEMIES = (
+    ("d'Aix-Marseille", _c("13", "Aix-en-Provence")), ("d'Amiens", _c("80")), ("de Besançon", _c("25")),
+    ("de Bordeaux", _c("33")), ("de Clermont-Ferrand", _c("63")), ("de Corse", _c("2A")), ("de Créteil", _c("94")),
+    ("de Dijon", _c("21")), ("de Grenoble", _c("38")), ("de la Guadeloupe", _c("971", "Les Abymes")),
+    ("de la Guyane", _c("973")), ("de Lille", _c("59")), ("de Limoges", _c("87")), ("de Lyon", _c("69", "Lyon")),
+    ("de la Martinique", _c("972")), ("de Mayotte", _c("976")), ("de Montpellier", _c("34")),
+    ("de Nancy-Metz", _c("54")), ("de Nantes", _c("44")), ("de Nice", _c("06")), ("de Normandie", _c("14")),
+    ("d'Orléans-Tours", _c("45")), ("de Paris", _c("75", "Paris")), ("de Poitiers", _c("86")), ("de Reims", _c("51", "Reims")),
+    ("de Rennes", _c("35", "Rennes")), ("de La Réunion", _c("974")), ("de Strasbourg", _c("67")),
+    ("de Toulouse", _c("31")), ("de Versailles", _c("78")),
+)
+
+
+def _academies() -> tuple[Employer, ...]:
+    """Each rectorat, named three ways: "Rectorat de l'académie de Lyon", "Académie de Lyon",
+    "Académie de Lyon – Direction des systèmes d'information" (the education platform's style)."""
+    out = []
+    for of, seat in _ACADEMIES:
+        short = f"Académie {of}"
+        place = of.split("'", 1)[1] if of.startswith("d'") else of.removeprefix("de la ").removeprefix("de ")
+        code = "AC" + "".join(ch for ch in strip_accents_ascii(place) if ch.isalpha()).upper()[:8]
+        out.append(_state(f"Rectorat de l'académie {of}", EDU, code, (seat,), education=True,
+                          aliases=(short, f"{short} – Direction des systèmes d'information")))
+    return tuple(out)
+
+
+def strip_accents_ascii(text: str) -> str:
+    """ASCII letters of ``text`` ("Créteil" → "Creteil"), for codes."""
+    return unicodedata.normalize("NFD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def _article(name: str) -> str:
+    """"de la ", "de l'", "du " or "des " before a department's name."""
+    if name.startswith(("Bouches", "Hauts", "Hautes-", "Alpes", "Côtes", "Deux", "Pyrénées", "Yvelines", "Landes",
+                        "Ardennes", "Vosges")):
+        return "des "
+    if name.startswith(("La ", "Mayotte", "Paris")):
+        return "de "
+    if name.startswith(("Haute-", "Loire", "Gironde", "Manche", "Marne", "Meuse", "Moselle", "Nièvre", "Sarthe",
+                        "Savoie", "Somme", "Vienne", "Creuse", "Charente", "Corrèze", "Dordogne", "Drôme", "Mayenne",
+                        "Vendée", "Seine", "Corse", "Côte-", "Guyane", "Martinique", "Guadeloupe")):
+        return "de la "
+    if name[0] in "AEIOUYÉÈ":
+        return "de l'"
+    return "du "
+
+
+STATE_EMPLOYERS: tuple[Employer, ...] = _CENTRAL + _departmental() + _academies()
+
+
+_TERRITORIAL_ALIASES = (
+    # canonical prefix → the other ways the same collectivity is named
+    ("Ville de ", ("Mairie de ", "Commune de ")),
+    ("Département ", ("Conseil départemental ",)),
+    ("Communauté d'agglomération de ", ("Agglomération de ",)),
+    ("CCAS de ", ("Centre communal d'action sociale de ",)),
+    ("Région ", ("Conseil régional ",)),
+)
+
+
+def _local_aliases(name: str) -> tuple[str, ...]:
+    for prefix, others in _TERRITORIAL_ALIASES:
+        if name.startswith(prefix):
+            rest = name[len(prefix):]
+            return tuple(other + rest for other in others)
+    if name.endswith(" Métropole"):
+        return (f"Métropole de {name.removesuffix(' Métropole')}",)
+    return ()
 
 
 def _territorial() -> tuple[Employer, ...]:
     out: list[Employer] = []
+
+    def add(name: str, kind: str, code: str, places: tuple[Commune, ...], category: str | None = None) -> None:
+        out.append(Employer(name, kind, None, code, places, category,
+                            aliases=_local_aliases(name) if kind == "territoriale" else ()))
+
     for code, dept in DEPARTMENTS.items():
         main = dept.communes[0]
-        out.append(Employer(f"Ville de {main.name}", "territoriale", None, f"V{code}", (main,), "Communes"))
+        add(f"Ville de {main.name}", "territoriale", f"V{code}", (main,), "Communes")
         if len(dept.communes) > 1:
             other = dept.communes[1]
-            out.append(Employer(f"Ville de {other.name}", "territoriale", None, f"W{code}", (other,), "Communes"))
+            add(f"Ville de {other.name}", "territoriale", f"W{code}", (other,), "Communes")
         if code not in ("75", "971", "972", "973", "974", "976"):
-            article = "de la " if dept.name.startswith(("Haute-", "Loire", "Gironde", "Manche", "Marne", "Meuse",
-                                                        "Moselle", "Nièvre", "Sarthe", "Savoie", "Somme", "Vienne",
-                                                        "Creuse", "Charente", "Corrèze", "Dordogne", "Drôme",
-                                                        "Mayenne", "Vendée", "Seine")) else "de l'" if dept.name[0] in "AEIOUYÉÈ" else "du "
-            out.append(Employer(f"Département {article}{dept.name}", "territoriale", None, f"D{code}", (main,),
-                                "Conseils départementaux"))
-            out.append(Employer(f"Communauté d'agglomération de {main.name}", "territoriale", None, f"CA{code}",
-                                (main,), "Intercommunalités"))
-        out.append(Employer(f"CCAS de {main.name}", "territoriale", None, f"CCAS{code}", (main,),
-                            "Etablissements publics locaux"))
-        out.append(Employer(f"Centre hospitalier de {main.name}", "hospitaliere", None, f"CH{code}", (main,)))
+            add(f"Département {_article(dept.name)}{dept.name}", "territoriale", f"D{code}", (main,), "Conseils départementaux")
+            add(f"Communauté d'agglomération de {main.name}", "territoriale", f"CA{code}", (main,), "Intercommunalités")
+        add(f"CCAS de {main.name}", "territoriale", f"CCAS{code}", (main,), "Etablissements publics locaux")
+        add(f"Centre hospitalier de {main.name}", "hospitaliere", f"CH{code}", (main,))
     for key, region in REGIONS.items():
         seat = next(d.communes[0] for d in DEPARTMENTS.values() if d.region == region)
-        out.append(Employer(f"Région {region}", "territoriale", None, f"R{key}", (seat,), "Conseils régionaux"))
+        add(f"Région {region}", "territoriale", f"R{key}", (seat,), "Conseils régionaux")
     for city, dept in (("Lyon", "69"), ("Nantes", "44"), ("Bordeaux", "33"), ("Rennes", "35"), ("Grenoble", "38")):
         commune = DEPARTMENTS[dept].communes[0]
-        out.append(Employer(f"Métropole de {city}" if city == "Lyon" else f"{city} Métropole", "territoriale", None,
-                            f"M{dept}", (commune,), "Intercommunalités"))
+        add(f"Métropole de {city}" if city == "Lyon" else f"{city} Métropole", "territoriale", f"M{dept}",
+            (commune,), "Intercommunalités")
     for city, dept in (("Lille", "59"), ("Toulouse", "31"), ("Montpellier", "34"), ("Nancy", "54")):
-        out.append(Employer(f"Centre hospitalier universitaire de {city}", "hospitaliere", None, f"CHU{dept}",
-                            (DEPARTMENTS[dept].communes[0],)))
-    out.append(Employer("Centre hospitalier universitaire de La Réunion", "hospitaliere", None, "CHU974",
-                        (_c("974"),)))
-    out.append(Employer("Assistance publique – Hôpitaux de Paris (AP-HP)", "hospitaliere", None, "APHP",
-                        (_c("75", "Paris"),)))
+        add(f"Centre hospitalier universitaire de {city}", "hospitaliere", f"CHU{dept}", (DEPARTMENTS[dept].communes[0],))
+    add("Centre hospitalier universitaire de La Réunion", "hospitaliere", "CHU974", (_c("974"),))
+    add("Assistance publique – Hôpitaux de Paris (AP-HP)", "hospitaliere", "APHP", (_c("75", "Paris"),))
     return tuple(out)
 
 
@@ -502,6 +642,31 @@ JOB_TITLES: tuple[JobTitle, ...] = DIGITAL_TITLES + SPECIALISED_TITLES
 NON_DIGITAL_TITLES: tuple[JobTitle, ...] = tuple(
     JobTitle(t, None, "", domain=d) for t, d, _ in (line.split("|") for line in _NON_DIGITAL.strip().splitlines()))
 API_NON_DIGITAL_LABEL = {t: label for t, _, label in (line.split("|") for line in _NON_DIGITAL.strip().splitlines())}
+
+#: role words a duplicate copy may use instead (the same job, named from another angle:
+#: "Administrateur systèmes et réseaux" on pep, "Ingénieur systèmes et réseaux" on the
+#: region's own site); first match in a title wins
+ROLE_SWAPS: tuple[tuple[str, str], ...] = (
+    ("Administrateur systèmes", "Ingénieur systèmes"), ("Ingénieur systèmes", "Administrateur systèmes"),
+    ("Administrateur réseaux", "Ingénieur réseaux"), ("Ingénieur réseaux", "Administrateur réseaux"),
+    ("Administrateur", "Ingénieur"), ("Chef de projet", "Responsable de projet"),
+    ("Data analyst", "Analyste de données"), ("Data engineer", "Ingénieur data"),
+    ("Technicien support", "Assistant support"), ("Développeur", "Ingénieur développement"),
+    ("Product Owner", "Chef de produit"), ("Analyste SOC", "Analyste cybersécurité"),
+)
+
+#: what a copy may append to say where the job sits (its team, platform or service)
+SPECIALITIES: dict[str, tuple[str, ...]] = {
+    "developpement": ("applications web", "portail des usagers", "équipe API"),
+    "data": ("plateforme de données", "entrepôt de données", "pôle statistiques"),
+    "cybersecurite": ("centre opérationnel de sécurité", "pôle homologation"),
+    "infrastructure": ("pôle production", "hébergement", "infrastructures cloud"),
+    "produit_projet": ("applications de gestion", "pôle projets", "dématérialisation des procédures"),
+    "architecture": ("pôle architecture", "socle technique"),
+    "design": ("services numériques", "pôle design"),
+    "support": ("assistance aux utilisateurs", "pôle proximité"),
+    "autre_numerique": ("transformation numérique", "pôle numérique"),
+}
 
 FAMILIES = ("developpement", "data", "cybersecurite", "infrastructure", "produit_projet", "architecture",
             "design", "support", "autre_numerique")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import random
 import unicodedata
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -32,6 +33,18 @@ KINDS = ("pep", "jobposting", "feed", "api")
 KIND_WEIGHTS = {"pep": 4, "jobposting": 2, "feed": 2, "api": 2}
 NON_DIGITAL_SHARE = 0.30
 QUIRK_SHARE = 0.02
+#: the publication window of a live catalogue: 10,000 postings (about the State's digital
+#: offers online at one time) are published over about this many days; a larger dataset
+#: spans proportionally more time (100,000 postings are years of offers, most of them closed)
+LIVE_DAYS = 160
+LIVE_POSTINGS = 10_000
+#: share of the non-pep copies of a job also on pep that quote its PEP reference
+QUOTE_SHARE = 0.5
+#: a second opening of a title at one employer and place is published at least this many days
+#: apart from the first one
+NEAR_MISS_MIN_DAYS = 12
+#: how a copy quotes the PEP reference (crawlers.replica.render.pep_quote writes each)
+PEP_QUOTE_STYLES = ("label", "short", "url")
 
 TRUTH_FIELDS = ("title", "employer", "ministry", "public_service", "category", "contract", "city",
                 "department_code", "region", "remote", "salary_min", "salary_max", "published_at",
@@ -88,6 +101,17 @@ class Posting:
         return f"/api/v1/offers/{self.api_id}"
 
 
+def stable_hash(*parts: object) -> int:
+    """A hash that is the same in every process (``hash()`` of str is salted)."""
+    return zlib.crc32("|".join(map(str, parts)).encode("utf-8"))
+
+
+def publication_span(n_offers: int) -> int:
+    """Days over which ``n_offers`` postings are published (:data:`LIVE_DAYS` up to a live
+    catalogue's size, then proportional: the density of offers per day stays realistic)."""
+    return max(LIVE_DAYS, round(LIVE_DAYS * n_offers / LIVE_POSTINGS))
+
+
 def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
 
@@ -116,14 +140,46 @@ _REWORDINGS = (("Développeur", "Dév."), ("Développeur", "Développeuse / Dév
                ("Technicien", "Technicien·ne"))
 
 
-def reword(title: str, rng: random.Random) -> str:
-    """A reworded title for a duplicate copy (abbreviation, feminine form or no accents)."""
+_PLACE_APPENDS = ("{title} – site de {city}", "{title} - {city}", "{title} ({city})", "{title} – {city}")
+_SPECIALITY_APPENDS = ("{title} - {speciality}", "{title} – {speciality}")
+
+
+def reword(title: str, rng: random.Random, *, city: str | None = None, family: str | None = None) -> str:
+    """A reworded title for a duplicate copy, as another site writes the same job.
+
+    One of: an abbreviation or a feminine form ("Dév.", "Développeuse / Développeur"),
+    another role word ("Administrateur systèmes" → "Ingénieur systèmes", see
+    ``data.ROLE_SWAPS``), the place appended ("… – site de Clermont-Ferrand", needs ``city``),
+    the team or platform appended ("… - plateforme de données", needs ``family``), or the
+    accents dropped; sometimes two of them. Every wording keeps the job's family (the
+    classifier's tests read them).
+    """
+    out = _reword_once(title, rng, city, family)
+    if rng.random() < 0.2:
+        out = _reword_once(out, rng, city, family)
+    return out
+
+
+def _reword_once(title: str, rng: random.Random, city: str | None, family: str | None) -> str:
+    roll = rng.random()
     options = [(a, b) for a, b in _REWORDINGS if a in title]
-    if options and rng.random() < 0.7:
+    if roll < 0.45 and options:
         a, b = rng.choice(options)
         return title.replace(a, b, 1)
+    swap = next(((a, b) for a, b in D.ROLE_SWAPS if title.startswith(a)), None)
+    if roll < 0.6 and swap:
+        return title.replace(swap[0], swap[1], 1)
+    if roll < 0.75 and city and fold_words(city) not in fold_words(title):
+        return rng.choice(_PLACE_APPENDS).format(title=title, city=city)
+    if roll < 0.88 and family in D.SPECIALITIES and " - " not in title and " – " not in title:
+        return rng.choice(_SPECIALITY_APPENDS).format(title=title, speciality=rng.choice(D.SPECIALITIES[family]))
     stripped = strip_accents(title)
     return stripped if stripped != title else title.lower().capitalize()
+
+
+def fold_words(text: str) -> str:
+    """Lower case, no accents (to test whether a title already names a place)."""
+    return strip_accents(text).lower()
 
 
 class Dataset:
@@ -309,12 +365,14 @@ _BASE_SALARY = {"A+": (4600, 5800), "A": (3100, 4200), "B": (2250, 2700), "C": (
 
 
 class _Generator:
-    def __init__(self, rng: random.Random, today: date, kinds: tuple[str, ...], start: int = 0) -> None:
+    def __init__(self, rng: random.Random, today: date, kinds: tuple[str, ...], start: int = 0,
+                 span_days: int = LIVE_DAYS) -> None:
         self.rng = rng
         self.today = today
         self.kinds = kinds
         self.n = start
         self.api_id = 48000 + start
+        self.span_days = span_days
 
     # -- jobs
     def _employer_for(self, kind: str, digital: bool) -> D.Employer:
@@ -336,7 +394,7 @@ class _Generator:
                 employer: D.Employer | None = None) -> Job:
         rng = self.rng
         self.n += 1
-        title = like.title if like else rng.choice(D.DIGITAL_TITLES if digital else D.NON_DIGITAL_TITLES)
+        title = like.title if like else rng.choice(D.JOB_TITLES if digital else D.NON_DIGITAL_TITLES)
         employer = employer or self._employer_for(kind, digital)
         commune = rng.choice(employer.places)
         category = rng.choices(("A", "A+", "B", "C"), (6, 1, 3, 1))[0]
@@ -345,33 +403,56 @@ class _Generator:
         lo_m, hi_m = _BASE_SALARY[category]
         lo = (lo_m + rng.randrange(0, 6) * 100) * 12
         salary = (lo, lo + rng.randrange(4, 14) * 1200) if rng.random() < 0.75 else None
-        published = self.today - timedelta(days=int(rng.triangular(0, 160, 5)))
-        roll = rng.random()
-        if roll < 0.08:
-            deadline = self.today - timedelta(days=rng.randrange(1, 60))
-        elif roll < 0.85:
-            deadline = published + timedelta(days=rng.randrange(21, 120))
-            if deadline < self.today:
-                deadline = self.today + timedelta(days=rng.randrange(1, 60))
-        else:
-            deadline = None
+        published = self.today - timedelta(days=int(rng.triangular(0, self.span_days, 5)))
+        deadline = self._deadline(published)
         remote = rng.choices(("partiel", "aucun", "total", None), (5, 2, 0.4, 2))[0]
         contract = rng.choices(("titulaire_ou_contractuel", "titulaire", "contractuel"), (5, 2, 3))[0]
         street = f"{rng.randrange(1, 200)} {rng.choice(D.STREETS)}"
         return Job(f"job-{self.n:06d}", title, employer, commune, category, contract, remote, salary,
                    published, deadline, street)
 
-    def near_miss(self, job: Job, kind: str) -> Job:
-        """A different job that looks like ``job``."""
+    def _deadline(self, published: date) -> date | None:
+        """Applications close 3 to 17 weeks after publication (15 %: no deadline stated). An
+        offer of the live window (:data:`LIVE_DAYS`) is still online: when that time has
+        passed its applications were extended, except for the 8 % closed but not yet taken
+        down. Older offers (datasets larger than a live catalogue) keep their past deadline."""
         rng = self.rng
-        if len(job.employer.places) > 1 and rng.random() < 0.5:
+        roll = rng.random()
+        if roll >= 0.85:
+            return None
+        deadline = published + timedelta(days=rng.randrange(21, 120))
+        if (self.today - published).days > LIVE_DAYS:
+            return deadline
+        if roll < 0.08:
+            return max(published + timedelta(days=1), self.today - timedelta(days=rng.randrange(1, 60)))
+        if deadline < self.today:
+            return self.today + timedelta(days=rng.randrange(1, 60))
+        return deadline
+
+    def near_miss(self, job: Job, kind: str, first_kind: str | None = None) -> Job:
+        """A different job that looks like ``job``, published on ``kind``: the same title at
+        another place of its employer, at another category (only where both sources state
+        it), at another employer, or a second opening of the same title at the same
+        employer and place, published weeks apart (another reference, other dates)."""
+        rng = self.rng
+        first_kind = first_kind or kind
+        roll = rng.random()
+        if roll < 0.35 and len(job.employer.places) > 1:
             other = self.new_job(kind, like=job, employer=job.employer)
-            other.commune = next(c for c in job.employer.places if c != job.commune)
+            other.commune = rng.choice([c for c in job.employer.places if c != job.commune])
             return other
-        if kind in ("pep", "feed") and rng.random() < 0.4:  # sources that always state the category
+        if roll < 0.5 and {kind, first_kind} <= {"pep", "feed"}:  # sources that always state the category
             other = self.new_job(kind, like=job, employer=job.employer)
             other.commune = job.commune
             other.category = next(c for c in ("A", "B", "C") if c != job.category and c != {"A+": "A"}.get(job.category))
+            return other
+        if roll < 0.7:
+            other = self.new_job(kind, like=job, employer=job.employer)
+            other.commune = job.commune
+            gap = timedelta(days=rng.randrange(NEAR_MISS_MIN_DAYS, 90))
+            later = job.published + gap <= self.today and rng.random() < 0.5
+            other.published = job.published + gap if later else job.published - gap
+            other.deadline = self._deadline(other.published)
             return other
         other = self.new_job(kind, like=job)
         while other.employer == job.employer:
@@ -381,27 +462,43 @@ class _Generator:
 
     # -- references
     def reference(self, kind: str, job: Job) -> str:
+        """A reference of the source's shape; its year is the publication's."""
         n = self.n * 7 + self.rng.randrange(7)
+        year = job.published.year
         if kind == "pep":
             if job.employer.kind == "territoriale":
                 code = job.commune.department_code.zfill(3)
-                return f"O{code}26{job.published.month:02d}{job.published.day:02d}{n % 1_000_000:06d}"
+                return f"O{code}{year % 100:02d}{job.published.month:02d}{job.published.day:02d}{n % 1_000_000:06d}"
             if job.employer.ministry == D.ARM:
                 return f"DEF_15-{60_000_000 + n:08d}"[:15]
-            return f"2026-{2_400_000 + n}"
+            return f"{year}-{2_400_000 + n}"
         if kind == "jobposting":
-            return f"{job.employer.acronym}-2026-{n % 100_000:05d}"
+            return f"{job.employer.acronym}-{year}-{n % 100_000:05d}"
         if kind == "feed":
-            return f"ETA-2026-{n:06d}"
-        return f"MEN-2026-{n:06d}"
+            return f"ETA-{year}-{n:06d}"
+        return f"MEN-{year}-{n:06d}"
 
     def title_for(self, job: Job, kind: str, copy: int) -> str:
+        """The title a source gives ``job``: the job's own for its first publication,
+        reworded (:func:`reword`) for a copy on another source; sometimes in capitals."""
         title = job.title.title
         if copy > 0:
-            title = reword(title, self.rng)
+            title = reword(title, self.rng, city=job.commune.name, family=job.title.family)
         if self.rng.random() < 0.04:
             title = title.upper()
         return title
+
+    def employer_name(self, employer: D.Employer, kind: str) -> str:
+        """The name ``kind`` gives ``employer``: each source has its habit (pep the full
+        name; another site its acronym, or "Académie de Lyon" for the rectorat), and one
+        page in ten another of the employer's names."""
+        names = employer.names
+        if len(names) == 1:
+            return employer.name
+        habit = 0 if kind == "pep" else stable_hash(employer.acronym, kind) % len(names)
+        if self.rng.random() < 0.1:
+            return self.rng.choice(names)
+        return names[habit]
 
     # -- publication
     def publish(self, job: Job, kind: str, title: str, *, shift_days: int = 0) -> Posting:
@@ -414,15 +511,16 @@ class _Generator:
                              "inject": rng.random() < 0.04, "management": rng.random() < 0.2,
                              "experience": rng.choice(("Débutant", "Confirmé", "Expert"))}
         emp = job.employer
+        name = self.employer_name(emp, kind)
         t: dict[str, Any] = {f: None for f in TRUTH_FIELDS}
-        t.update(title=title, employer=emp.name, job_family=job.title.family, is_digital=digital,
+        t.update(title=title, employer=name, job_family=job.title.family, is_digital=digital,
                  published_at=published.isoformat(), deadline=job.deadline.isoformat() if job.deadline else None,
                  city=job.commune.name, department_code=job.commune.department_code,
                  region=D.DEPARTMENTS[job.commune.department_code].region)
         lo_hi = job.salary
         if kind == "pep":
             if emp.pep_category:
-                suffix = emp.name.upper() if rng.random() < 0.5 else emp.name
+                suffix = name.upper() if rng.random() < 0.5 else name
                 w["suffix"] = suffix
                 t["employer"] = suffix
             t["public_service"] = emp.kind
@@ -549,8 +647,12 @@ def generate(n_offers: int, seed: int = 0, *, kinds: Iterable[str] = KINDS, dupl
              near_miss_share: float = 0.05, today: date = date(2026, 11, 22)) -> Dataset:
     """Generate ``n_offers`` postings over ``kinds`` (deterministic for a seed).
 
-    ``duplicate_share`` of the digital jobs are published on 2 (sometimes 3) kinds;
-    ``near_miss_share`` of the jobs get a look-alike that is a different job.
+    ``duplicate_share`` of the digital jobs are published on 2 (sometimes 3) kinds, each copy
+    with its own wording (:func:`reword`, :meth:`_Generator.employer_name`, a one-day date
+    shift), and half of the copies of a job also on pep quote its PEP reference (whichever
+    was published first); ``near_miss_share`` of the jobs get a look-alike that is a
+    different job, on the same source or, half the time, on another one. Publication dates
+    spread over :func:`publication_span` days.
     """
     kinds = tuple(k for k in KINDS if k in set(kinds))
     if not kinds:
@@ -558,10 +660,11 @@ def generate(n_offers: int, seed: int = 0, *, kinds: Iterable[str] = KINDS, dupl
     if n_offers < 0:
         raise ValueError("n_offers must be >= 0")
     rng = random.Random(seed)
-    gen = _Generator(rng, today, kinds)
+    gen = _Generator(rng, today, kinds, span_days=publication_span(n_offers))
     weights = [KIND_WEIGHTS[k] for k in kinds]
     postings: list[Posting] = []
-    near: set[frozenset[tuple[str, str]]] = set()
+    near: list[tuple[Posting, Posting]] = []
+    quotes: list[tuple[Posting, Posting]] = []  # (quoting posting, pep posting)
     while len(postings) < n_offers:
         kind = rng.choices(kinds, weights)[0]
         digital = not (kind in ("feed", "api") and rng.random() < NON_DIGITAL_SHARE)
@@ -573,23 +676,33 @@ def generate(n_offers: int, seed: int = 0, *, kinds: Iterable[str] = KINDS, dupl
             others = [k for k in _compatible_kinds(job.employer) if k != kind and k in kinds]
             rng.shuffle(others)
             count = 2 if len(others) >= 2 and rng.random() < 0.2 else 1
+            copies = [first]
             for copy, other_kind in enumerate(others[:min(count, remaining)], start=1):
                 shift = rng.choice((0, 0, 0, 1, -1))
                 dup = gen.publish(job, other_kind, gen.title_for(job, other_kind, copy), shift_days=shift)
-                if other_kind == "jobposting" and first.source_kind == "pep" and rng.random() < 0.5:
-                    dup.wording["pep_ref"] = first.reference
                 dup.quirk = None
                 postings.append(dup)
+                copies.append(dup)
             first.quirk = None
+            pep = next((c for c in copies if c.source_kind == "pep"), None)
+            if pep is not None:
+                quotes += [(c, pep) for c in copies if c is not pep and rng.random() < QUOTE_SHARE]
         remaining = n_offers - len(postings)
         if digital and remaining > 0 and rng.random() < near_miss_share:
-            other_job = gen.near_miss(job, kind)
-            twin = gen.publish(other_job, kind, first.truth["title"] if kind != "pep" or not job.employer.pep_category
-                               else gen.title_for(other_job, kind, 0))
+            elsewhere = [k for k in _compatible_kinds(job.employer) if k != kind and k in kinds]
+            twin_kind = rng.choice(elsewhere) if elsewhere and rng.random() < 0.5 else kind
+            other_job = gen.near_miss(job, twin_kind, kind)
+            if twin_kind != kind:  # another site's wording of the same title
+                title = gen.title_for(other_job, twin_kind, 1)
+            elif kind != "pep" or not job.employer.pep_category:
+                title = first.truth["title"]
+            else:
+                title = gen.title_for(other_job, kind, 0)
+            twin = gen.publish(other_job, twin_kind, title)
             twin.quirk = None
             first.quirk = None
             postings.append(twin)
-            near.add(frozenset(((first.source_kind, first.reference), (twin.source_kind, twin.reference))))
+            near.append((first, twin))
     # references are unique per kind: drop the rare collision by renumbering
     seen: set[tuple[str, str]] = set()
     for p in postings:
@@ -597,4 +710,9 @@ def generate(n_offers: int, seed: int = 0, *, kinds: Iterable[str] = KINDS, dupl
             p.reference = p.reference[:-1] + str((int(p.reference[-1]) + 1) % 10) if p.reference[-1].isdigit() \
                 else p.reference + "1"
         seen.add((p.source_kind, p.reference))
-    return Dataset(postings, seed=seed, today=today, kinds=kinds, near_misses=near)
+    for quoting, pep in quotes:
+        quoting.wording["pep_ref"] = pep.reference
+        quoting.wording["pep_ref_style"] = rng.choice(PEP_QUOTE_STYLES)
+        quoting.wording["pep_slug"] = pep.slug
+    pairs = {frozenset(((a.source_kind, a.reference), (b.source_kind, b.reference))) for a, b in near}
+    return Dataset(postings, seed=seed, today=today, kinds=kinds, near_misses=pairs)

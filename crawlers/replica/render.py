@@ -14,14 +14,13 @@ from __future__ import annotations
 import html
 import json
 import re
-import zlib
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
 from crawlers.replica import data as D
-from crawlers.replica.generator import PARIS, Dataset, Posting, paris_midnight_utc
+from crawlers.replica.generator import PARIS, Dataset, Posting, paris_midnight_utc, stable_hash
 
 TEMPLATES = Path(__file__).with_name("templates")
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
@@ -39,11 +38,6 @@ def template(name: str) -> str:
 def fill(text: str, **values: str) -> str:
     """Replace ``{{name}}`` placeholders (unknown names are left untouched)."""
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
-
-
-def stable_hash(*parts: object) -> int:
-    """A hash that is the same in every process (``hash()`` of str is salted)."""
-    return zlib.crc32("|".join(map(str, parts)).encode("utf-8"))
 
 
 def esc(text: str | None) -> str:
@@ -92,7 +86,8 @@ def _d(value: str | None) -> date | None:
 
 
 def description_html(p: Posting) -> tuple[str, str]:
-    """(missions, profile) HTML; some postings carry a script or an event handler to sanitize."""
+    """(missions, profile) HTML; some postings carry a script or an event handler to sanitize,
+    and a copy of a pep offer may end its profile quoting the PEP reference (:func:`pep_quote`)."""
     missions, profile = p.description
     t = p.truth
     intro = f"{esc(t['employer'])} recrute pour renforcer ses équipes"
@@ -102,8 +97,27 @@ def description_html(p: Posting) -> tuple[str, str]:
     if p.wording.get("inject"):
         m_html += ('<p>Découvrez <a href="javascript:alert(1)" onclick="track()">notre équipe</a>.</p>'
                    "<script>window.tracker && tracker.send('offre')</script>")
-    p_html = f"<p>{esc(profile)}</p><p>Poste ouvert à {esc(_contract_phrase(t.get('contract')))}.</p>"
+    p_html = f"<p>{esc(profile)}</p><p>Poste ouvert à {esc(_contract_phrase(t.get('contract')))}.</p>" + pep_quote(p)
     return m_html, p_html
+
+
+def pep_quote(p: Posting) -> str:
+    """The paragraph quoting the posting's PEP reference, or "" (``wording["pep_ref"]``).
+
+    Three wordings, each one ``normalize.record.find_pep_references`` reads: "Référence PEP :
+    2026-2561234", "Réf. PEP n° 2026-2561234", and the offer's URL on Choisir le service public.
+    """
+    ref = p.wording.get("pep_ref")
+    if not ref:
+        return ""
+    style = p.wording.get("pep_ref_style", "label")
+    if style == "short":
+        return f"<p>Réf. PEP n° {esc(ref)}</p>"
+    if style == "url":
+        slug = p.wording.get("pep_slug") or "offre"
+        return ("<p>Offre également publiée sur Choisir le service public : "
+                f"https://choisirleservicepublic.gouv.fr/offre-emploi/{esc(slug)}-reference-{esc(ref)}/</p>")
+    return f"<p>Référence PEP : {esc(ref)}</p>"
 
 
 def _contract_phrase(contract: str | None) -> str:
@@ -781,8 +795,6 @@ def jobposting_ld(p: Posting, base: str) -> dict[str, Any]:
     t, w = p.truth, p.wording
     missions, profile = description_html(p)
     desc = f"<h3>Mission</h3>{missions}\n<h3>Votre profil</h3>{profile}"
-    if w.get("pep_ref"):
-        desc += f"\n<p>Référence PEP : {w['pep_ref']}</p>"
     title = display_title(p, nbsp=NBSP, escape=False)
     if w.get("shape") == "places":
         desc, title = _entities(desc), _entities(title)
@@ -902,7 +914,6 @@ def jobposting_offer(p: Posting, ds: Dataset, base: str, *, with_jsonld: bool = 
                         </div>
                     </div>
                 </li>""" for o in similar)
-    pep_ref = f"\n<p>Référence PEP : {w['pep_ref']}</p>" if w.get("pep_ref") else ""
     main = f"""<main id="contenu" role="main" class="job-page">
     <div class="fr-container">
         <nav role="navigation" class="fr-breadcrumb" aria-label="vous êtes ici :">
@@ -932,7 +943,7 @@ def jobposting_offer(p: Posting, ds: Dataset, base: str, *, with_jsonld: bool = 
                 </section>
                 <section class="job-section" id="processus">
                     <h2>Processus de recrutement</h2>
-                    <p>Entretien avec l’équipe, puis avec la direction.</p>{pep_ref}
+                    <p>Entretien avec l’équipe, puis avec la direction.</p>
                 </section>
             </div>
 
