@@ -83,13 +83,11 @@ def records_from_dataset(ds: Any) -> list[Any]:
         # the offer text depends only on these (and the quote): flatten each distinct one once
         text_key = (t["employer"], t["job_family"], t["city"], t["contract"])
         text = texts.get(text_key)
+        quote_html = pep_quote(p)
         if text is None:
-            quote = p.wording.pop("pep_ref", None)  # the text without the quote
             missions, profile = description_html(p)
-            if quote:
-                p.wording["pep_ref"] = quote
-            text = texts[text_key] = _text(missions + profile)
-        quote = _text(pep_quote(p)) if p.wording.get("pep_ref") else ""
+            text = texts[text_key] = _text(missions + profile.removesuffix(quote_html))
+        quote = _text(quote_html) if quote_html else ""
         # what the normalizer reads in the quote (a reference of an unusual shape is not read)
         quoted = find_pep_references(quote)
         if quote:
@@ -122,13 +120,13 @@ def _rss_mib() -> float:
 
 
 def run(n: int, seed: int, *, diagnose: int = 0, profile: bool = False,
-        threshold: float | None = None, repeat: int = 3) -> dict[str, Any]:
+        threshold: float | None = None, repeat: int = 3, span_days: int | None = None) -> dict[str, Any]:
     """One measured run: generate, build records, dedup, score. Returns the figures."""
-    from crawlers.replica.generator import generate
+    from crawlers.replica.generator import generate, publication_span
     from pipeline.dedup import DedupConfig, dedup_records, score_pair
 
     t0 = time.perf_counter()
-    ds = generate(n, seed=seed)
+    ds = generate(n, seed=seed, span_days=span_days)
     t1 = time.perf_counter()
     records = records_from_dataset(ds)
     t2 = time.perf_counter()
@@ -164,6 +162,7 @@ def run(n: int, seed: int, *, diagnose: int = 0, profile: bool = False,
         rules[d.rule] += 1
     figures = {
         "postings": n, "seed": seed, "records": len(records), "threshold": config.threshold, "repeat": repeat,
+        "span_days": span_days or publication_span(n),
         "seconds_dedup": round(min(walls), 3), "cpu_seconds_dedup": round(min(cpus), 3),
         "stages": outcome.timings, "seconds_generate": round(t1 - t0, 3),
         "seconds_records": round(t2 - t1, 3), "peak_rss_mib": round(_rss_mib(), 1),
@@ -176,12 +175,14 @@ def run(n: int, seed: int, *, diagnose: int = 0, profile: bool = False,
     }
     if diagnose:
         by_key = {r.key: r for r in records}
+        # one record per employer name: the aliases the batch learns (see pipeline.dedup)
+        context = list({(r.employer, r.employer_key): r for r in records}.values())
         for label, pairs in (("missed", sorted(truth - predicted, key=sorted)),
                              ("wrong", sorted(predicted - truth, key=sorted))):
             print(f"--- {label}: {len(pairs)} pairs, first {diagnose}", file=sys.stderr)
             for pair in pairs[:diagnose]:
                 a, b = (by_key[k] for k in sorted(pair))
-                s = score_pair(a, b, config)
+                s = score_pair(a, b, config, context)
                 print(f"{a.key} {a.title!r} | {a.employer_key} | {a.city} {a.department_code} | "
                       f"{a.published_at} {a.deadline} {a.category} {a.salary_min}", file=sys.stderr)
                 print(f"{b.key} {b.title!r} | {b.employer_key} | {b.city} {b.department_code} | "
@@ -191,7 +192,8 @@ def run(n: int, seed: int, *, diagnose: int = 0, profile: bool = False,
 
 
 def _print(fig: dict[str, Any]) -> None:
-    print(f"N={fig['postings']:>7} ({fig['records']} digital postings, seed {fig['seed']})")
+    print(f"N={fig['postings']:>7} ({fig['records']} digital postings, seed {fig['seed']}, published over "
+          f"{fig['span_days']} days, threshold {fig['threshold']:g})")
     print(f"  dedup+merge time   {fig['seconds_dedup']:8.2f} s   (best of {fig['repeat']}; CPU "
           f"{fig['cpu_seconds_dedup']:.2f} s; stages {fig['stages']})")
     print(f"  outside the timing: generate {fig['seconds_generate']:.2f} s, build records "
@@ -206,11 +208,14 @@ def _print(fig: dict[str, Any]) -> None:
           f"decisions {fig['decisions']}")
 
 
-def _run_in_subprocess(n: int, seed: int, threshold: float | None, repeat: int) -> dict[str, Any]:
+def _run_in_subprocess(n: int, seed: int, threshold: float | None, repeat: int,
+                       span_days: int | None = None) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "bench.dedup", "--postings", str(n), "--seed", str(seed), "--json",
            "--repeat", str(repeat)]
     if threshold is not None:
         cmd += ["--threshold", str(threshold)]
+    if span_days is not None:
+        cmd += ["--span-days", str(span_days)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -226,18 +231,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, help="DedupConfig.threshold (default: the config's)")
     parser.add_argument("--repeat", type=int, default=3, help="time the dedup R times, keep the best (default 3)")
     parser.add_argument("--profile", action="store_true", help="profile the dedup with pyinstrument (stderr)")
+    parser.add_argument("--span-days", type=int, help="publish the postings over this many days (default: the "
+                        "generator's, proportional to N; 160 at 100k is a crowded stress test)")
     args = parser.parse_args(argv)
     sizes = args.postings or ([10_000, 100_000] if args.check_linear else [10_000])
     if args.check_linear and len(sizes) < 2:
         sizes = sorted({*sizes, 10_000, 100_000})
     if len(sizes) == 1:
         fig = run(sizes[0], args.seed, diagnose=args.diagnose, profile=args.profile, threshold=args.threshold,
-                  repeat=args.repeat)
+                  repeat=args.repeat, span_days=args.span_days)
         print(json.dumps(fig) if args.json else "", end="\n" if args.json else "")
         if not args.json:
             _print(fig)
         return 0
-    results = [_run_in_subprocess(n, args.seed, args.threshold, args.repeat) for n in sorted(sizes)]
+    results = [_run_in_subprocess(n, args.seed, args.threshold, args.repeat, args.span_days) for n in sorted(sizes)]
     for fig in results:
         print(json.dumps(fig)) if args.json else _print(fig)
     if args.check_linear:

@@ -12,7 +12,12 @@ belongs to. ``docs/DEDUP.md`` explains the method and its measured quality; in s
    neighbourhood over a few keys (same employer and department, same department and title,
    same employer and deadline…), so the number of pairs grows linearly with the postings — and
    each pair is compared field by field (title, employer, place, dates, category, contract,
-   salary, description) with rapidfuzz. Each field adds or removes *match points*
+   salary, description). Titles are compared by their words, a specific word ("Java", "RH")
+   weighing more than a role word (:func:`title_similarity`), after the usual rewordings are
+   unified (:func:`comparison_title`); employers by their compared form
+   (:func:`comparison_employer`: "Académie de Lyon" is "Rectorat de l'académie de Lyon",
+   "DNE" spells "Direction du numérique pour l'éducation"); other strings with rapidfuzz.
+   Each field adds or removes *match points*
    (Fellegi–Sunter style: agreement is evidence for, disagreement evidence against, a missing
    value is no evidence); a pair whose total reaches :attr:`DedupConfig.threshold` matches
    (rule ``"fuzzy"``).
@@ -53,13 +58,12 @@ from collections import defaultdict, deque
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from normalize.employers import employer_key
 from normalize.places import parse_place
 from normalize.text import fold
 
@@ -67,7 +71,8 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "DedupConfig", "DedupOutcome", "DedupRecord", "DedupResult", "FieldWeight", "MatchDecision",
-    "PairScore", "assign", "comparison_title", "dedup_pending", "dedup_records", "score_pair",
+    "PairScore", "assign", "comparison_employer", "comparison_title", "dedup_pending", "dedup_records",
+    "score_pair", "spells", "title_similarity",
 ]
 
 
@@ -133,7 +138,7 @@ FIELDS: tuple[str, ...] = ("title", "employer", "department", "city", "published
 
 def _default_weights() -> dict[str, FieldWeight]:
     return {
-        # the job itself: a reworded title is still ~0.75 similar, another job ~0.4–0.65
+        # the job itself: a reworded copy is 0.85–1 similar, another speciality of the role ~0.2–0.5
         "title": FieldWeight(agree=3.0, disagree=8.0, pivot=0.7),
         # the normalizer's employer key; equal keys are evidence, another employer strong evidence against
         "employer": FieldWeight(agree=2.0, disagree=5.0, pivot=0.8),
@@ -158,7 +163,8 @@ class DedupConfig:
     """The tunable knobs of dedup (documented with their measured effect in docs/DEDUP.md).
 
     ``threshold``: total match points at or above which a pair is the same job. Raise it for
-    fewer false merges (precision), lower it for fewer missed duplicates (recall).
+    fewer false merges (precision), lower it for fewer missed duplicates (recall); 9 suits a
+    live catalogue's density, 9.5 to 10 crowded data (docs/DEDUP.md, "Tuning the threshold").
     ``min_title``: a pair whose title similarity is below this never matches by fuzzy rule,
     whatever the other fields say (two jobs of one employer, same place and dates).
     ``window``: neighbours compared per record and blocking pass (sorted neighbourhood);
@@ -167,7 +173,7 @@ class DedupConfig:
     gives similarity 0 (a difference of 0 gives 1).
     """
 
-    threshold: float = 10.0
+    threshold: float = 9.0
     min_title: float = 0.5
     window: int = 6
     max_day_gap: int = 45
@@ -230,18 +236,41 @@ _TITLE_STOPWORDS = frozenset((
     "a", "au", "aux", "d", "de", "des", "du", "e", "en", "et", "f", "h", "hf", "fh", "l", "la", "le",
     "les", "ne", "par", "pour", "se", "sur", "un", "une", "x", "the", "of", "and",
 ))
-#: feminine forms and abbreviations → the masculine full form (titles are written both ways)
+#: feminine forms and abbreviations → the masculine full form (titles are written both ways);
+#: in IT titles "administrateur" and "ingénieur" name one role ("Administrateur systèmes et
+#: réseaux" on one site is "Ingénieur systèmes et réseaux" on another): both → "ingenieur"
 _TITLE_SYNONYMS: dict[str, str] = {
     "dev": "developpeur", "developpeuse": "developpeur", "developpeu": "developpeur",
     "inge": "ingenieur", "ing": "ingenieur", "ingenieure": "ingenieur",
-    "cheffe": "chef", "administratrice": "administrateur", "admin": "administrateur",
+    "cheffe": "chef", "administratrice": "ingenieur", "administrateur": "ingenieur", "admin": "ingenieur",
     "technicienne": "technicien", "tech": "technicien", "techn": "technicien",
     "chargee": "charge", "directrice": "directeur", "dir": "directeur", "experte": "expert",
     "auditrice": "auditeur", "adjointe": "adjoint", "consultante": "consultant",
     "informaticienne": "informaticien", "statisticienne": "statisticien",
     "analyste": "analyste", "gestionnaire": "gestionnaire", "resp": "responsable",
-    "sys": "systeme", "dba": "administrateur base donnee", "devops": "devop",
+    "sys": "systeme", "dba": "ingenieur base donnee", "devops": "devop",
 }
+#: phrases that name one job two ways (tokens as compared: folded, singular, no filler words)
+_TITLE_PHRASES: dict[str, str] = {
+    "analyste donnee": "data analyst", "ingenieur data": "data engineer", "ingenieur donnee": "data engineer",
+    "responsable projet": "chef projet", "ingenieur etude developpement": "developpeur",
+    "ingenieur developpement": "developpeur", "chef produit": "product owner",
+    "analyste cybersecurite": "analyste soc",
+}
+_TITLE_PHRASE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _TITLE_PHRASES), key=len, reverse=True)) + r")\b")
+#: words many different jobs share (roles, the field itself): a title's specific words
+#: ("java", "python", "rh", "kubernete") weigh :data:`SPECIFIC_WORD_WEIGHT` times more
+_GENERIC_TITLE_WORDS = frozenset((
+    "developpeur", "ingenieur", "technicien", "chef", "projet", "responsable", "charge",
+    "mission", "etude", "analyste", "architecte", "designer", "expert", "gestionnaire", "assistant", "agent",
+    "directeur", "adjoint", "lead", "consultant", "auditeur", "urbaniste", "pilote", "officier",
+    "correspondant", "conseiller", "delegue", "coach", "integrateur", "statisticien",
+    "manager", "owner", "product", "master", "informaticien", "specialiste", "referent",
+    "concepteur", "data", "donnee", "informatique", "numerique", "systeme", "information", "si", "reseau",
+    "securite", "application", "logiciel", "web", "developpement", "support", "service", "niveau",
+    "metier", "technique", "digital", "cybersecurite", "infrastructure", "sante", "poste",
+))
+SPECIFIC_WORD_WEIGHT = 3.0
 
 
 def _stem(token: str) -> str:
@@ -286,12 +315,13 @@ def _names_a_place(text: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _title_tokens(title: str) -> tuple[str, ...]:
+    words = [_stem(token) for raw in _TOKEN.findall(fold(_without_place(title)))
+             for token in _TITLE_SYNONYMS.get(raw, raw).split()]
+    text = _TITLE_PHRASE.sub(lambda m: _TITLE_PHRASES[m.group(0)],
+                             " ".join(w for w in words if w not in _TITLE_STOPWORDS))
     out: list[str] = []
-    for raw in _TOKEN.findall(fold(_without_place(title))):
-        for token in _TITLE_SYNONYMS.get(raw, raw).split():
-            token = _stem(token)
-            if token in _TITLE_STOPWORDS or token in out:
-                continue
+    for token in text.split():
+        if token not in out:
             out.append(token)
     return tuple(out)
 
@@ -404,13 +434,18 @@ class _EmployerForms:
             for alias in (match.group("name"), match.group("acronym"), _employer_parent(r.employer)):
                 form = comparison_employer(alias)
                 if form and form != target:
-                    learned[form].add(target)
-        #: unambiguous aliases only (two DNUM of two ministries: "DNUM" alone stays itself)
-        self.aliases = {form: next(iter(targets)) for form, targets in learned.items() if len(targets) == 1}
+                    learned[_words(form)].add(target)
+        #: unambiguous aliases only (two DNUM of two ministries: "DNUM" alone stays itself);
+        #: keyed by the set of words ("Ministère de l'Intérieur – Direction du numérique" is
+        #: "Direction du numérique du ministère de l'Intérieur")
+        self.aliases = {words: next(iter(targets)) for words, targets in learned.items() if len(targets) == 1}
+
+    def _alias(self, form: str) -> str:
+        return self.aliases.get(_words(form), form)
 
     def compared(self, r: DedupRecord) -> str | None:
         form = comparison_employer(_employer_ident(r))
-        return self.aliases.get(form, form) if form else None
+        return self._alias(form) if form else None
 
     def block(self, r: DedupRecord) -> str | None:
         """The blocking key: the parent organisation's form (one block for "Académie de
@@ -418,8 +453,13 @@ class _EmployerForms:
         if r.employer and _SUB_UNIT.search(r.employer):
             form = comparison_employer(_employer_parent(r.employer))
             if form:
-                return self.aliases.get(form, form)
+                return self._alias(form)
         return self.compared(r)
+
+
+def _words(form: str) -> str:
+    """An order-free key of a compared form (its words sorted)."""
+    return " ".join(sorted(set(form.split())))
 
 
 def _norm_code(value: str | None) -> str | None:
@@ -450,9 +490,12 @@ def _lookup_sim(table: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 # ============================================================================ the record table
 class _Table:
-    """The records as column arrays: integer codes for blocking, strings for rapidfuzz."""
+    """The records as column arrays: integer codes for blocking, the distinct strings
+    (comparison titles, employer forms, cities) for the similarities. ``context``: other
+    records whose employer names teach aliases (:class:`_EmployerForms`)."""
 
-    def __init__(self, records: Sequence[DedupRecord], is_new: Sequence[bool], config: DedupConfig) -> None:
+    def __init__(self, records: Sequence[DedupRecord], is_new: Sequence[bool], config: DedupConfig,
+                 context: Sequence[DedupRecord] = ()) -> None:
         n = len(records)
         self.records = records
         self.n = n
@@ -468,7 +511,7 @@ class _Table:
                 found = table[value] = len(table)
             return found
 
-        employers = _EmployerForms(records)
+        employers = _EmployerForms([*records, *context])
         src = np.empty(n, np.int32)
         emp = np.empty(n, np.int64)
         emp_block = np.empty(n, np.int64)
@@ -665,20 +708,127 @@ def _string_similarity(left: list[str], right: list[str], workers: int) -> np.nd
     return (np.asarray(a, dtype=np.float64) + np.asarray(b, dtype=np.float64)) / 200.0
 
 
+def _title_similarity(left: list[str], right: list[str], workers: int) -> np.ndarray:
+    """Title similarity in [0, 1] of comparison titles: :func:`title_similarity` of each pair."""
+    return np.fromiter((title_similarity(x, y) for x, y in zip(left, right)), dtype=np.float64, count=len(left))
+
+
+@lru_cache(maxsize=65536)
+def _title_weights(title: str) -> dict[str, float]:
+    return {t: 1.0 if t in _GENERIC_TITLE_WORDS else SPECIFIC_WORD_WEIGHT for t in title.split()}
+
+
+#: weight of the containment (vs the Jaccard index) in :func:`title_similarity`
+CONTAINMENT_SHARE = 0.85
+#: two words of at least 5 letters this similar (rapidfuzz ratio) are one word misspelt
+_MISSPELT = 88.0
+
+
+def title_similarity(x: str, y: str) -> float:
+    """How alike two comparison titles are, in [0, 1], by their words weighted: a specific
+    word (a language, a domain, a product) weighs :data:`SPECIFIC_WORD_WEIGHT` times a
+    word many jobs share (role words, "informatique", "systeme"…).
+
+    The similarity mixes the weighted containment (the common words' weight over the
+    lighter title's: 1 when a copy only adds words, "chef projet si finance" and "chef
+    projet si finance pole") and the weighted Jaccard index (over both titles' words), so
+    that two specialities of one role stay apart ("developpeur java" and "developpeur
+    python": 0.23) where a plain fuzzy ratio calls them alike (0.76). A misspelt word counts.
+
+    >>> title_similarity("developpeur back end python", "developpeur back end python")
+    1.0
+    >>> round(title_similarity("developpeur java", "developpeur python"), 2)
+    0.23
+    """
+    if x == y:
+        return 1.0
+    a, b = _title_weights(x), _title_weights(y)
+    common = sum(w for t, w in a.items() if t in b)
+    only_b = [t for t in b if t not in a and len(t) >= 5]
+    for t in a:
+        if t in b or len(t) < 5 or not only_b:
+            continue
+        match = process.extractOne(t, only_b, scorer=fuzz.ratio, score_cutoff=_MISSPELT)
+        if match:
+            common += min(a[t], b[match[0]])
+            only_b.remove(match[0])
+    if common <= 0:
+        return 0.0
+    wa, wb = sum(a.values()), sum(b.values())
+    containment = common / min(wa, wb)
+    jaccard = common / (wa + wb - common)
+    return min(1.0, CONTAINMENT_SHARE * containment + (1 - CONTAINMENT_SHARE) * jaccard)
+
+
 def _employer_similarity(left: list[str], right: list[str], workers: int) -> np.ndarray:
-    """Employer similarity in [0, 1] of compared forms: 0.9 when one name is the other
-    plus words (a sub-unit, a qualifier: "academie lyon" and "academie lyon direction
-    systemes information"), else the title-style string similarity."""
+    """Employer similarity in [0, 1] of compared forms.
+
+    :data:`SUB_UNIT_SIMILARITY` when one name is the other plus words (a sub-unit, a
+    qualifier: "academie lyon" and "academie lyon direction systeme information");
+    otherwise the string similarity of the names, lowered to that of their organisation
+    words when both name a place: "ccas montpellier" and "academie montpellier" share a
+    city, not an employer.
+    """
     sims = _string_similarity(left, right, workers)
     for k, (x, y) in enumerate(zip(left, right)):
         a, b = set(x.split()), set(y.split())
         if a < b or b < a:
             sims[k] = max(sims[k], SUB_UNIT_SIMILARITY)
+            continue
+        if a == b or spells(x, y) or spells(y, x):
+            sims[k] = 1.0
+            continue
+        org_x, org_y = _organisation_words(x), _organisation_words(y)
+        if org_x and org_y and (org_x != x or org_y != y) and org_x != org_y:
+            sims[k] = min(sims[k], _string_similarity([org_x], [org_y], 1)[0])
     return sims
 
 
+@lru_cache(maxsize=16384)
+def spells(acronym: str, name: str) -> bool:
+    """True when ``acronym`` (one word of 2 to 8 letters) is made of the leading letters of
+    every word of ``name``, in order, one to three letters each: "dne" and "direction
+    numerique education", "dgfip" and "direction generale finance publique", "dinum" and
+    "direction interministerielle numerique" (compared forms: no filler words).
+
+    >>> spells("dgfip", "direction generale finances publiques"), spells("dgs", "direction generale sante securite")
+    (True, False)
+    """
+    words = name.split()
+    if " " in acronym or not 2 <= len(acronym) <= 8 or not acronym.isalpha() or len(words) < 2:
+        return False
+
+    @cache
+    def match(i: int, j: int) -> bool:  # acronym[i:] spelled by words[j:]
+        if j == len(words):
+            return i == len(acronym)
+        word = words[j]
+        return any(acronym[i:i + size] == word[:size] and match(i + size, j + 1)
+                   for size in range(1, min(3, len(word)) + 1) if i + size <= len(acronym))
+
+    return match(0, 0)
+
+
+@lru_cache(maxsize=16384)
+def _organisation_words(form: str) -> str:
+    """An employer's form without the place it names at either end ("ccas montpellier" →
+    "ccas", "lyon metropole" → "metropole", "departement haute garonne" → "departement")."""
+    words = form.split()
+    for size in range(len(words) - 1, 0, -1):
+        for rest, place in ((words[:-size], words[-size:]), (words[size:], words[:size])):
+            if _is_place(" ".join(place)):
+                return " ".join(rest)
+    return form
+
+
+@lru_cache(maxsize=16384)
+def _is_place(text: str) -> bool:
+    place = parse_place(text)
+    return bool(place.city or place.department_code or place.region)
+
+
 #: similarity of two employer names one of which only adds words to the other
-SUB_UNIT_SIMILARITY = 0.9
+SUB_UNIT_SIMILARITY = 0.95
 
 
 def _coded_similarity(codes: np.ndarray, strings: Sequence[str], a: np.ndarray, b: np.ndarray,
@@ -727,7 +877,7 @@ class _Scores:
         a, b = pairs[:, 0], pairs[:, 1]
         w = config.weights
         sims: dict[str, np.ndarray] = {}
-        sims["title"] = _coded_similarity(t.title, t.title_strings, a, b, config.workers)
+        sims["title"] = _coded_similarity(t.title, t.title_strings, a, b, config.workers, _title_similarity)
         sims["employer"] = _coded_similarity(t.emp, t.emp_strings, a, b, config.workers, _employer_similarity)
         both = (t.dept[a] >= 0) & (t.dept[b] >= 0)
         sims["department"] = np.where(both, (t.dept[a] == t.dept[b]).astype(float), np.nan)
@@ -769,14 +919,18 @@ class _Scores:
                 for name in FIELDS if not math.isnan(self.sims[name][k])}
 
 
-def score_pair(a: DedupRecord, b: DedupRecord, config: DedupConfig | None = None) -> PairScore:
+def score_pair(a: DedupRecord, b: DedupRecord, config: DedupConfig | None = None,
+               context: Sequence[DedupRecord] = ()) -> PairScore:
     """Compare two records field by field (whatever their sources): the points, the
     per-field similarities and whether the fuzzy rule calls them the same job.
 
     Uses the same code as :func:`dedup_records`; meant for tests, explanations and tuning.
+    ``context``: other records whose employer names teach aliases (as the batch does in
+    :func:`dedup_records`: "Direction du numérique pour l'éducation (DNE)" makes "DNE" and
+    "Direction du numérique pour l'éducation" one employer).
     """
     config = config or DedupConfig()
-    t = _Table([a, b], [True, True], config)
+    t = _Table([a, b], [True, True], config, context)
     scores = _Scores(t, np.array([[0, 1]], dtype=np.int64), config)
     return PairScore(score=round(float(scores.total[0]), 3), field_scores=scores.field_scores([0])[0],
                      points=scores.points(0, config), is_match=bool(scores.is_match[0]))

@@ -7,8 +7,9 @@ the renderers never invent a fact, they only choose a wording for one.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from normalize.text import strip_accents
 
 #: The 18 current regions, by short key.
 REGIONS = {
@@ -336,15 +337,10 @@ def _academies() -> tuple[Employer, ...]:
     for of, seat in _ACADEMIES:
         short = f"Académie {of}"
         place = of.split("'", 1)[1] if of.startswith("d'") else of.removeprefix("de la ").removeprefix("de ")
-        code = "AC" + "".join(ch for ch in strip_accents_ascii(place) if ch.isalpha()).upper()[:8]
+        code = "AC" + "".join(ch for ch in strip_accents(place) if ch.isalpha()).upper()[:8]
         out.append(_state(f"Rectorat de l'académie {of}", EDU, code, (seat,), education=True,
                           aliases=(short, f"{short} – Direction des systèmes d'information")))
     return tuple(out)
-
-
-def strip_accents_ascii(text: str) -> str:
-    """ASCII letters of ``text`` ("Créteil" → "Creteil"), for codes."""
-    return unicodedata.normalize("NFD", text).encode("ascii", "ignore").decode("ascii")
 
 
 def _article(name: str) -> str:

@@ -3,11 +3,25 @@
 The generator first chooses a *job* (a real opening: title, employer, place, category,
 contract, remote, salary, dates), then publishes it on one source kind, sometimes on two
 or three (cross-source duplicates), and sometimes adds a *near miss* (another job that looks
-like it: same title at another employer or place, or a second opening at the same employer).
-Each publication is a :class:`Posting` whose ``truth`` is the catalogue record the source's
-page means (CATALOGUE.md) and whose ``wording`` holds the choices the renderers use to say
-it (date formats, salary phrasing, gender markers...). Pages are rendered on request by
-:mod:`crawlers.replica.render`; nothing heavy happens here, so 50,000 postings take seconds.
+like it: same title at another employer or place, at another category, or a second opening
+at the same employer and place published a week or more apart), on the same source or on
+another one. Each publication is a :class:`Posting` whose ``truth`` is the catalogue record
+the source's page means (CATALOGUE.md) and whose ``wording`` holds the choices the renderers
+use to say it (date formats, salary phrasing, gender markers...). Pages are rendered on
+request by :mod:`crawlers.replica.render`; nothing heavy happens here, so 50,000 postings
+take seconds.
+
+What makes the duplicates realistic at every size (docs/DEDUP.md measures dedup on them):
+
+- pools of 175 digital titles (``data.JOB_TITLES``: generic ones and specialities such as
+  "Développeur Java", "Chef de projet SI RH") and 114 State employers (31 rectorats);
+  publication dates spread over :func:`publication_span` days, proportional to the
+  number of postings beyond a live catalogue's size, and deadlines that follow them;
+- a copy on another source is worded as that site would (:func:`reword`: abbreviations,
+  feminine forms, another role word, the place or the team appended, no accents), names the
+  employer as that site does (:meth:`_Generator.employer_name`: "DINUM", "Académie de Lyon",
+  "Mairie de Brest"), may be published a day apart and may quote the PEP reference, before
+  or after the pep posting appears.
 
     >>> ds = generate(200, seed=1)
     >>> ds.postings[0].truth["title"]          # doctest: +SKIP
@@ -20,13 +34,15 @@ import random
 import unicodedata
 import zlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from crawlers.replica import data as D
+from normalize.text import fold
 
 PARIS = ZoneInfo("Europe/Paris")
 KINDS = ("pep", "jobposting", "feed", "api")
@@ -42,7 +58,7 @@ LIVE_POSTINGS = 10_000
 QUOTE_SHARE = 0.5
 #: a second opening of a title at one employer and place is published at least this many days
 #: apart from the first one
-NEAR_MISS_MIN_DAYS = 12
+NEAR_MISS_MIN_DAYS = 7
 #: how a copy quotes the PEP reference (crawlers.replica.render.pep_quote writes each)
 PEP_QUOTE_STYLES = ("label", "short", "url")
 
@@ -81,7 +97,7 @@ class Posting:
     api_id: int | None = None
     quirk: str | None = None          # "gone" (detail 404) or "no_jsonld"
     revision: int = 0
-    modified: datetime = field(default_factory=lambda: datetime(2026, 1, 1, tzinfo=timezone.utc))
+    modified: datetime = field(default_factory=lambda: datetime(2026, 1, 1, tzinfo=UTC))
     description: tuple[str, str] = ("", "")   # (missions html, profile html)
     job: Job | None = None
 
@@ -130,7 +146,7 @@ def slugify(text: str) -> str:
 def paris_midnight_utc(day: date, minutes: int = 30) -> datetime:
     """A UTC instant late in the evening before ``day`` that is ``day`` in Paris."""
     local = datetime.combine(day, time(0, minutes), tzinfo=PARIS)
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 # ---------------------------------------------------------------- wordings of titles
@@ -162,24 +178,19 @@ def reword(title: str, rng: random.Random, *, city: str | None = None, family: s
 
 def _reword_once(title: str, rng: random.Random, city: str | None, family: str | None) -> str:
     roll = rng.random()
-    options = [(a, b) for a, b in _REWORDINGS if a in title]
+    options = [(a, b) for a, b in _REWORDINGS if a in title and b not in title]
     if roll < 0.45 and options:
         a, b = rng.choice(options)
         return title.replace(a, b, 1)
     swap = next(((a, b) for a, b in D.ROLE_SWAPS if title.startswith(a)), None)
     if roll < 0.6 and swap:
         return title.replace(swap[0], swap[1], 1)
-    if roll < 0.75 and city and fold_words(city) not in fold_words(title):
+    if roll < 0.75 and city and fold(city) not in fold(title):
         return rng.choice(_PLACE_APPENDS).format(title=title, city=city)
     if roll < 0.88 and family in D.SPECIALITIES and " - " not in title and " – " not in title:
         return rng.choice(_SPECIALITY_APPENDS).format(title=title, speciality=rng.choice(D.SPECIALITIES[family]))
     stripped = strip_accents(title)
     return stripped if stripped != title else title.lower().capitalize()
-
-
-def fold_words(text: str) -> str:
-    """Lower case, no accents (to test whether a title already names a place)."""
-    return strip_accents(text).lower()
 
 
 class Dataset:
@@ -291,8 +302,8 @@ class Dataset:
             "seed": self.seed, "today": self.today.isoformat(),
             "postings": [{"kind": p.source_kind, "reference": p.reference, "url": p.url, "offer_key": p.offer_key,
                           "quirk": p.quirk, "api_id": p.api_id, **p.truth} for p in self._by_key.values()],
-            "duplicate_pairs": sorted(sorted(list(map(list, pair))) for pair in self.duplicate_pairs()),
-            "near_miss_pairs": sorted(sorted(list(map(list, pair))) for pair in self.near_miss_pairs()),
+            "duplicate_pairs": sorted(sorted(map(list, pair)) for pair in self.duplicate_pairs()),
+            "near_miss_pairs": sorted(sorted(map(list, pair)) for pair in self.near_miss_pairs()),
         }
         Path(path).write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -400,7 +411,7 @@ class _Generator:
         category = rng.choices(("A", "A+", "B", "C"), (6, 1, 3, 1))[0]
         if title.family == "support":
             category = rng.choice(("B", "C", "B"))
-        lo_m, hi_m = _BASE_SALARY[category]
+        lo_m, _ = _BASE_SALARY[category]
         lo = (lo_m + rng.randrange(0, 6) * 100) * 12
         salary = (lo, lo + rng.randrange(4, 14) * 1200) if rng.random() < 0.75 else None
         published = self.today - timedelta(days=int(rng.triangular(0, self.span_days, 5)))
@@ -450,7 +461,8 @@ class _Generator:
             other = self.new_job(kind, like=job, employer=job.employer)
             other.commune = job.commune
             gap = timedelta(days=rng.randrange(NEAR_MISS_MIN_DAYS, 90))
-            later = job.published + gap <= self.today and rng.random() < 0.5
+            in_span = job.published - gap >= self.today - timedelta(days=self.span_days)
+            later = job.published + gap <= self.today and (not in_span or rng.random() < 0.5)
             other.published = job.published + gap if later else job.published - gap
             other.deadline = self._deadline(other.published)
             return other
@@ -644,7 +656,8 @@ def _compatible_kinds(employer: D.Employer) -> tuple[str, ...]:
 
 
 def generate(n_offers: int, seed: int = 0, *, kinds: Iterable[str] = KINDS, duplicate_share: float = 0.15,
-             near_miss_share: float = 0.05, today: date = date(2026, 11, 22)) -> Dataset:
+             near_miss_share: float = 0.05, today: date = date(2026, 11, 22),
+             span_days: int | None = None) -> Dataset:
     """Generate ``n_offers`` postings over ``kinds`` (deterministic for a seed).
 
     ``duplicate_share`` of the digital jobs are published on 2 (sometimes 3) kinds, each copy
@@ -652,7 +665,8 @@ def generate(n_offers: int, seed: int = 0, *, kinds: Iterable[str] = KINDS, dupl
     shift), and half of the copies of a job also on pep quote its PEP reference (whichever
     was published first); ``near_miss_share`` of the jobs get a look-alike that is a
     different job, on the same source or, half the time, on another one. Publication dates
-    spread over :func:`publication_span` days.
+    spread over ``span_days`` (default :func:`publication_span` of ``n_offers``; a short
+    span on many offers crowds the days, a stress test for dedup).
     """
     kinds = tuple(k for k in KINDS if k in set(kinds))
     if not kinds:
@@ -660,7 +674,7 @@ def generate(n_offers: int, seed: int = 0, *, kinds: Iterable[str] = KINDS, dupl
     if n_offers < 0:
         raise ValueError("n_offers must be >= 0")
     rng = random.Random(seed)
-    gen = _Generator(rng, today, kinds, span_days=publication_span(n_offers))
+    gen = _Generator(rng, today, kinds, span_days=span_days or publication_span(n_offers))
     weights = [KIND_WEIGHTS[k] for k in kinds]
     postings: list[Posting] = []
     near: list[tuple[Posting, Posting]] = []

@@ -14,13 +14,19 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from crawlers.replica import data as D
-from crawlers.replica.generator import PARIS, Dataset, Posting, paris_midnight_utc, stable_hash
+from crawlers.replica.generator import (
+    PARIS,
+    Dataset,
+    Posting,
+    paris_midnight_utc,
+    stable_hash,
+)
 
 TEMPLATES = Path(__file__).with_name("templates")
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
@@ -30,7 +36,7 @@ PEP_PAGE_SIZE = 20
 SITEMAP_CHUNK = 1000
 
 
-@lru_cache(maxsize=None)
+@cache
 def template(name: str) -> str:
     return (TEMPLATES / name).read_text(encoding="utf-8")
 
@@ -71,7 +77,7 @@ def fr_long(day: date, *, weekday: bool = False, two_digits: bool = False) -> st
 
 def rfc822(instant: datetime, gmt: bool) -> str:
     if gmt:
-        u = instant.astimezone(timezone.utc)
+        u = instant.astimezone(UTC)
         return f"{D.DAYS_EN[u.weekday()]}, {u.day:02d} {D.MONTHS_EN[u.month - 1]} {u.year} {u:%H:%M:%S} GMT"
     local = instant.astimezone(PARIS)
     return f"{D.DAYS_EN[local.weekday()]}, {local.day:02d} {D.MONTHS_EN[local.month - 1]} {local.year} {local:%H:%M:%S %z}"
@@ -428,7 +434,7 @@ def pep_offer(p: Posting, ds: Dataset, base: str) -> str:
     if t.get("remote") in ("partiel", "total", "aucun"):
         cells += _cell("Télétravail possible", "Non" if t["remote"] == "aucun" else "Oui")
     missions, profile = description_html(p)
-    callouts = "" if not w.get("has_callouts", True) else f"""
+    callouts = "" if not w.get("has_callouts", True) else """
                                                                 <!-- card block -->
                             <div class="block-cards">
         <h2 class="fr-mb-5w">Éléments de candidature</h2>
@@ -1038,7 +1044,6 @@ def feed_rss(ds: Dataset, base: str, window: int = 100) -> str:
         t, w = p.truth, p.wording
         summary = f"<p><strong>{esc(t['employer'])}</strong></p><p>{esc(p.description[0][:1].upper() + p.description[0][1:])}</p>"
         contract = w.get("contract") or ""
-        cat = _feed_category(p)
         out.append(f"""    <item>
       <title>{esc(display_title(p, nbsp=NBSP, escape=False))}</title>
       <link>{base}{p.url}</link>

@@ -13,16 +13,20 @@ import pytest
 from expected_tables import merged_rows, record_rows, tables
 from sqlalchemy import select
 
+import pipeline.dedup
 from normalize.employers import employer_key
 from pipeline.dedup import (
     DedupConfig,
     DedupRecord,
     FieldWeight,
     assign,
+    comparison_employer,
     comparison_title,
     dedup_pending,
     dedup_records,
     score_pair,
+    spells,
+    title_similarity,
 )
 
 KINDS = ("pep", "jobposting", "feed", "api")
@@ -58,13 +62,27 @@ def groups_of(decisions) -> set[frozenset]:
     ("Data engineer - plateforme de données éducatives", "Data Engineer plateforme de données éducatives"),
     ("Ingénieur·e cloud & conteneurs", "Ingénieur cloud et conteneurs"),
     ("Développeur·se front-end React", "Développeur front-end React"),
+    # another role word naming the same job, a place added to the title
+    ("Ingénieur systèmes et réseaux – site de Clermont-Ferrand", "Administrateur systèmes et réseaux"),
+    ("Analyste de données", "Data analyst"),
+    ("Ingénieur data", "Data engineer"),
+    ("Responsable de projet SI RH", "Chef de projet SI RH"),
+    ("Ingénieur développement Java", "Développeur Java"),
+    ("Chef de produit", "Product Owner"),
+    ("Développeur Python (Lyon)", "Développeur Python"),
+    ("Technicien support – Saint-Étienne", "Technicien support"),
+    ("Data scientist santé (Nancy) - entrepôt de données", "Data scientist santé - entrepôt de données"),
 ])
 def test_rewordings_give_the_same_comparison_title(a, b):
     assert comparison_title(a) == comparison_title(b)
 
 
 @pytest.mark.parametrize(("title", "city", "expected"), [
-    ("Ingénieur systèmes et réseaux – site de Clermont-Ferrand", "Clermont-Ferrand", "ingenieur systeme reseau site"),
+    ("Ingénieur systèmes et réseaux – site de Clermont-Ferrand", "Clermont-Ferrand", "ingenieur systeme reseau"),
+    ("Ingénieur systèmes et réseaux – site de Clermont-Ferrand", None, "ingenieur systeme reseau"),
+    ("Technicien support Lyon", "Lyon", "technicien support"),
+    ("Chef de projet SI finances – pôle projets", None, "chef projet si finance pole"),  # not a place: kept
+    ("Développeur Java (H/F)", None, "developpeur java"),
     ("ADJOINT(E) AU RSSI MINISTÉRIEL", None, "adjoint rssi ministeriel"),
     ("Chargé d'études statistiques et data", None, "charge etude statistique data"),
     ("Technicien informatique", "Saint-Denis", "technicien informatique"),
@@ -74,6 +92,113 @@ def test_rewordings_give_the_same_comparison_title(a, b):
 ])
 def test_comparison_title(title, city, expected):
     assert comparison_title(title, city) == expected
+
+
+@pytest.mark.parametrize(("a", "b", "low", "high"), [
+    ("Développeur back-end Python", "Dév. back-end Python", 1.0, 1.0),
+    ("Chef de projet SI finances", "Chef de projet SI finances – pôle projets", 0.9, 1.0),  # a team appended
+    ("Adjoint au RSSI", "Adjoint au RSSI – centre opérationnel de sécurité", 0.85, 1.0),
+    ("Developeur Java", "Développeur Java", 0.9, 1.0),                          # misspelt
+    ("Administrateur Kubernetes", "Ingénieur Kubernetes", 1.0, 1.0),
+    ("Technicien support utilisateurs", "Assistant support utilisateurs", 0.7, 0.9),
+    ("Développeur Java", "Développeur Python", 0.0, 0.3),                       # two specialities of one role
+    ("Développeur .NET / C#", "Développeur front-end React", 0.0, 0.3),
+    ("Chef de projet SI RH", "Chef de projet SI finances", 0.3, 0.6),
+    ("Data engineer", "Data scientist", 0.0, 0.35),
+    ("Technicien support utilisateurs", "Technicien informatique de proximité", 0.0, 0.3),
+])
+def test_title_similarity_weighs_the_specific_words(a, b, low, high):
+    similarity = title_similarity(comparison_title(a), comparison_title(b))
+    assert low <= similarity <= high
+    assert similarity == title_similarity(comparison_title(b), comparison_title(a))
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Rectorat de l'académie de Lyon", "academie lyon"),
+    ("Académie de Lyon", "academie lyon"),
+    ("Rectorat de la région académique Guadeloupe", "academie guadeloupe"),
+    ("Mairie de Brest", "ville brest"),
+    ("VILLE DE BREST", "ville brest"),
+    ("Conseil départemental de la Gironde", "departement gironde"),
+    ("Centre communal d'action sociale de Colmar", "ccas colmar"),
+    ("Communauté d'agglomération de Mâcon", "agglomeration macon"),
+    ("dinum", "dinum"),
+    (None, None),
+    ("", None),
+])
+def test_comparison_employer(name, expected):
+    assert comparison_employer(name) == expected
+
+
+def _employer_record(key, name, **kw):
+    return rec(key, f"source-{key}", employer=name, **kw)
+
+
+@pytest.mark.parametrize(("a", "b", "similarity"), [
+    ("Rectorat de l'académie de Lyon", "Académie de Lyon", 1.0),
+    ("Académie de Lyon", "Académie de Lyon – Direction des systèmes d'information", 0.95),  # a sub-unit
+    ("Mairie de Brest", "VILLE DE BREST", 1.0),
+    ("Conseil départemental de la Gironde", "Département de la Gironde", 1.0),
+    ("CCAS de Colmar", "Centre communal d'action sociale de Colmar", 1.0),
+    ("DINUM", "Direction interministérielle du numérique (DINUM)", 1.0),   # one employer key
+    ("DNE", "Direction du numérique pour l'éducation", 1.0),              # the acronym spells the name
+    ("DGFiP", "Direction générale des Finances publiques", 1.0),
+])
+def test_one_employer_named_two_ways_agrees(a, b, similarity):
+    result = score_pair(_employer_record(1, a), _employer_record(2, b))
+    assert result.field_scores["employer"] == pytest.approx(similarity)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("CCAS de Montpellier", "Rectorat de l'académie de Montpellier"),  # one city, two employers
+    ("Ville de Lyon", "Métropole de Lyon"),
+    ("Ville de Saint-Denis", "CCAS de Saint-Denis"),
+    ("Académie de Lyon", "Académie de Grenoble"),
+    ("DGS", "Direction générale de la santé et de la sécurité"),
+])
+def test_two_employers_disagree(a, b):
+    assert score_pair(_employer_record(1, a), _employer_record(2, b)).field_scores["employer"] < 0.75
+
+
+@pytest.mark.parametrize(("acronym", "name", "expected"), [
+    ("dne", "direction numerique education", True),
+    ("dinum", "direction interministerielle numerique", True),
+    ("anssi", "agence nationale securite systeme information", True),
+    ("dnum", "direction numerique ministere interieur", False),  # every word must be used
+    ("dgs", "direction generale sante securite", False),
+    ("pp", "prefecture", False),
+    ("academie lyon", "academie lyon", False),
+])
+def test_spells(acronym, name, expected):
+    assert spells(acronym, name) is expected
+
+
+def test_the_batch_teaches_the_names_of_an_employer():
+    """A name published with its acronym makes the name alone and the acronym alone one
+    employer, whatever the order of the words."""
+    full = _employer_record(9, "Direction du numérique du ministère de l'Intérieur (DNUM)")
+    a = _employer_record(1, "Ministère de l'Intérieur – Direction du numérique")
+    b = _employer_record(2, "DNUM")
+    assert score_pair(a, b).field_scores["employer"] < 0.5
+    assert score_pair(a, b, context=[full]).field_scores["employer"] == 1.0
+    assert len(groups_of(assign([a, b, replace(full, source="third")]))) == 1
+
+
+def test_an_employer_named_differently_and_a_reworded_title_still_meet():
+    """Blocking puts the rectorat's names in one block, so the reworded copy is compared."""
+    pep = rec(1, "pep", title="Administrateur systèmes et réseaux", employer="Rectorat de l'académie de Lyon",
+              city="Lyon", department_code="69")
+    api = rec(2, "api", title="Ingénieur systèmes et réseaux – site de Lyon", city="Lyon", department_code="69",
+              employer="Académie de Lyon – Direction des systèmes d'information", published_at=date(2026, 11, 19))
+    outcome = dedup_records([pep, api])
+    assert outcome.candidate_pairs == 1
+    assert groups_of(outcome.decisions) == {frozenset({1, 2})}
+
+
+def test_module_examples():
+    import doctest
+
+    assert doctest.testmod(pipeline.dedup).failed == 0
 
 
 @pytest.mark.parametrize(("similarity", "points"), [
@@ -322,11 +447,14 @@ def test_quality_on_the_replica_generator():
     truth = {p for p in ds.duplicate_pairs() if p <= keys}
     predicted = predicted_pairs(assign(records))
     hits = len(predicted & truth)
-    assert hits / len(predicted) >= 0.95 and hits / len(truth) >= 0.95
-    assert not predicted & ds.near_miss_pairs()
-    # every jobposting copy quoting its pep posting is linked by the reference rule
+    assert hits / len(predicted) >= 0.97 and hits / len(truth) >= 0.97
+    near = ds.near_miss_pairs()
+    assert any(len({kind for kind, _ in pair}) == 2 for pair in near)  # near misses on two sources too
+    assert not predicted & near
+    # every copy quoting its pep posting (jobposting, feed, api) is linked by the reference rule
     quoted = [r for r in records if r.pep_references]
-    assert quoted and all(frozenset({r.key, ("pep", r.pep_references[0])}) in predicted for r in quoted)
+    assert {r.source for r in quoted} == {"jobposting", "feed", "api"}
+    assert all(frozenset({r.key, ("pep", r.pep_references[0])}) in predicted for r in quoted)
 
 
 # ----------------------------------------------------------------------------- the database step
@@ -421,6 +549,21 @@ def test_a_later_posting_joins_the_existing_offer_whose_id_stays(engine):
     last = merges[-1]
     assert (last.posting_id, last.rule, last.matched_posting_id, last.run_id) == (feed_id, "fuzzy", pep_id, run_id)
     assert last.score >= DedupConfig().threshold and "published" in last.field_scores
+
+
+def test_a_later_copy_naming_the_employer_and_the_job_differently_joins_the_offer(engine):
+    """Loaded by its department (the employer keys differ), then matched."""
+    lyon = {"city": "Lyon", "department_code": "69", "region": "Auvergne-Rhône-Alpes"}
+    _add(engine, posting(reference="2026-2561234", title="Administrateur systèmes et réseaux",
+                         employer="Rectorat de l'académie de Lyon", **lyon))
+    _run(engine)
+    _add(engine, posting(source="api", reference="MEN-1", title="Ingénieur systèmes et réseaux – site de Lyon",
+                         employer="Académie de Lyon – Direction des systèmes d'information",
+                         published_at=date(2026, 11, 19), **lyon))
+    _, result = _run(engine)
+    assert (result.existing_loaded, result.offers_created, result.fuzzy_matches) == (1, 0, 1)
+    postings, offers, _ = _state(engine)
+    assert len(offers) == 1 and postings["MEN-1"].offer_id == postings["2026-2561234"].offer_id
 
 
 def test_a_changed_posting_stays_in_its_offer_and_other_pending_postings_are_cleared(engine):
