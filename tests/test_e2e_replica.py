@@ -115,7 +115,7 @@ def run_scenario(db_url: str, tmp: Path) -> Scenario:
     from storage.db import connect
 
     engine = connect(db_url, auto_upgrade=True)
-    dataset = generate(160, seed=17, today=paris_today())
+    dataset = generate(160, seed=37, today=paris_today())
     sc = Scenario(db_url, engine, dataset)
     with ReplicaServer(dataset, detail_404=True, missing_jsonld=True, rate_limit_every=9, feed_window=0) as server:
         config = tmp / "sources.toml"

@@ -196,8 +196,12 @@ class Employer:
         return (self.name, *self.aliases)
 
 
-def _c(dept: str, name: str | None = None) -> Commune:
+def _c(dept: str, name: str | None = None, *, postcode: str | None = None) -> Commune:
+    """A commune of ``dept``: its prefecture, the one named ``name``, or the one at ``postcode``
+    (Paris has three entries, one per arrondissement a State service sits in)."""
     d = DEPARTMENTS[dept]
+    if postcode is not None:
+        return next(c for c in d.communes if c.postcode == postcode)
     if name is None:
         return d.communes[0]
     return next(c for c in d.communes if c.name == name)
@@ -233,7 +237,7 @@ _CENTRAL: tuple[Employer, ...] = (
     _state("Direction interministérielle du numérique (DINUM)", PM, "DINUM", (_c("75", "Paris"),)),
     _state("Agence nationale de la sécurité des systèmes d'information (ANSSI)", PM, "ANSSI",
            (_c("75"), _c("35", "Rennes"))),
-    _state("Direction de l'information légale et administrative (DILA)", PM, "DILA", (_c("75", "Paris"),)),
+    _state("Direction de l'information légale et administrative (DILA)", PM, "DILA", (_c("75", postcode="75015"),)),
     _state("Secrétariat général du Gouvernement (SGG)", PM, "SGG", (_c("75"),)),
     _state("Direction interministérielle de la transformation publique (DITP)", PM, "DITP", (_c("75"),)),
     _state("Direction générale des Finances publiques (DGFiP)", ECO, "DGFIP",
@@ -262,11 +266,11 @@ _CENTRAL: tuple[Employer, ...] = (
     _state("Commandement de la cyberdéfense (COMCYBER)", ARM, "COMCYBER", (_c("35", "Rennes"), _c("75"))),
     _state("Direction du renseignement et de la sécurité de la Défense (DRSD)", ARM, "DRSD", (_c("92", "Malakoff"),)),
     _state("Service du commissariat des armées (SCA)", ARM, "SCA", (_c("29", "Brest"), _c("83"))),
-    _state("Agence du numérique de défense (AND)", ARM, "AND", (_c("75"),)),
+    _state("Agence du numérique de défense (AND)", ARM, "AND", (_c("75", postcode="75015"),)),
     _state("Météo-France", TE, "METEO", (_c("31"),)),
     _state("Institut national de l'information géographique et forestière (IGN)", TE, "IGN",
            (_c("94", "Saint-Mandé"),)),
-    _state("Direction générale de l'aviation civile (DGAC)", TE, "DGAC", (_c("75"), _c("31", "Blagnac"))),
+    _state("Direction générale de l'aviation civile (DGAC)", TE, "DGAC", (_c("75", postcode="75015"), _c("31", "Blagnac"))),
     _state("Agence nationale de la cohésion des territoires (ANCT)", TE, "ANCT", (_c("75"),)),
     _state("Office français de la biodiversité (OFB)", TE, "OFB", (_c("94", "Saint-Mandé"), _c("34"))),
     _state("Direction du numérique des ministères sociaux (DNUM)", SOC, "DNUMSOC", (_c("75", "Paris"),),
@@ -284,7 +288,7 @@ _CENTRAL: tuple[Employer, ...] = (
     _state("FranceAgriMer", AGRI, "FAM", (_c("93", "Montreuil"),)),
     _state("Ministère de la Culture – Département des systèmes d'information", CULT, "CULTSI", (_c("75"),),
            aliases=("Ministère de la Culture",)),
-    _state("Bibliothèque nationale de France (BnF)", CULT, "BNF", (_c("75", "Paris"),)),
+    _state("Bibliothèque nationale de France (BnF)", CULT, "BNF", (_c("75", postcode="75013"),)),
     _state("Ministère de l'Europe et des Affaires étrangères", MEAE, "MEAE", (_c("75"), _c("44")),
            aliases=("MEAE", "Ministère de l'Europe et des Affaires étrangères – Direction du numérique")),
     _state("Université de Bordeaux", ESR, "UBX", (_c("33"), _c("33", "Pessac"))),
@@ -418,6 +422,25 @@ LOCAL_EMPLOYERS: tuple[Employer, ...] = _territorial()
 TERRITORIAL_EMPLOYERS = tuple(e for e in LOCAL_EMPLOYERS if e.kind == "territoriale")
 HOSPITAL_EMPLOYERS = tuple(e for e in LOCAL_EMPLOYERS if e.kind == "hospitaliere")
 EDUCATION_EMPLOYERS = tuple(e for e in STATE_EMPLOYERS if e.education)
+
+#: communes whose place wordings trip normalizers up ("Ajaccio (2A)", "Basse-Terre (971)", the two
+#: Saint-Denis, "PARIS 15", "Lyon 3e Arrondissement"), in the order the feed takes them (round robin:
+#: Paris three times, for "Paris (75)", "75 - Paris" and "PARIS 7"; Lyon twice)
+TRICKY_COMMUNES: tuple[tuple[str, str], ...] = (
+    ("Paris", "75"), ("Lyon", "69"), ("Ajaccio", "2A"), ("Saint-Denis", "93"), ("Paris", "75"),
+    ("Basse-Terre", "971"), ("Saint-Denis", "974"), ("Lyon", "69"), ("Paris", "75"))
+#: the territorial employers recruiting at each of :data:`TRICKY_COMMUNES`
+TRICKY_PLACE_EMPLOYERS: dict[tuple[str, str], tuple[Employer, ...]] = {
+    key: tuple(e for e in TERRITORIAL_EMPLOYERS if any((c.name, c.department_code) == key for c in e.places))
+    for key in TRICKY_COMMUNES}
+assert all(TRICKY_PLACE_EMPLOYERS.values())
+#: how many departments each region has (a bare region names one place only overseas)
+REGION_SIZES: dict[str, int] = {r: sum(d.region == r for d in DEPARTMENTS.values()) for r in REGIONS.values()}
+#: the cities divided into municipal arrondissements (numbered by the postcode's last two digits)
+ARRONDISSEMENT_CITIES = frozenset({"Paris", "Lyon", "Marseille"})
+#: overseas departments' time zones: their sites write local timestamps (a Paris date may differ)
+OVERSEAS_TIMEZONES = {"971": "America/Guadeloupe", "972": "America/Martinique", "973": "America/Cayenne",
+                      "974": "Indian/Reunion", "976": "Indian/Mayotte"}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,20 @@ What makes the duplicates realistic at every size (docs/DEDUP.md measures dedup 
   "Mairie de Brest"), may be published a day apart and may quote the PEP reference, before
   or after the pep posting appears.
 
+Every wording the normalizers must read (the normalization issue's list) appears on a modest
+share of the pages, each where a real source of that kind shows it. Choices that keep the
+page's meaning are drawn by :meth:`_Generator.vary` from a second random stream (the jobs
+drawn for a seed stay the same whatever wordings are added): "PARIS 15", "Lyon 3e
+Arrondissement", "Ajaccio (2A)", "Saint-Denis (93)"/"(974)" on the feed (half its first digital jobs sit at
+such a commune, in turn: :data:`TRICKY_PLACE_SHARE`), "Pas de télétravail", "selon grille", a stated versant,
+"Publiée il y a 3 jours", overseas timestamps in local time, deadlines on the 1st of a month
+("1er décembre 2026"), doubled spaces in titles, entities in descriptions. Wordings that change
+what the page means (:meth:`_Generator.vary_alone`: "Télétravail" or a bare region or
+department as the place, "à partir de 42k€", a net-only salary) go only to jobs published
+once and without a look-alike, and their truth follows the page ("à partir de 42k€" →
+``salary_min`` 42000, ``salary_max`` None; a net-only salary → both None; "Télétravail" → no
+city, department or region; a bare region → the region only).
+
     >>> ds = generate(200, seed=1)
     >>> ds.postings[0].truth["title"]          # doctest: +SKIP
 """
@@ -33,7 +47,7 @@ import json
 import random
 import unicodedata
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -61,6 +75,29 @@ QUOTE_SHARE = 0.5
 NEAR_MISS_MIN_DAYS = 7
 #: how a copy quotes the PEP reference (crawlers.replica.render.pep_quote writes each)
 PEP_QUOTE_STYLES = ("label", "short", "url")
+#: share of the feed's first digital jobs placed at one of ``data.TRICKY_COMMUNES`` (in turn), each
+#: commune's wordings also in turn ("Paris (75)", "75 - Paris", "PARIS 7"), up to
+#: :data:`TRICKY_PLACE_TURNS` jobs: a small dataset shows every tricky place, a large one keeps
+#: the employers' natural spread (no employer crowded with look-alike jobs)
+TRICKY_PLACE_SHARE = 0.5
+TRICKY_PLACE_TURNS = 2 * len(D.TRICKY_COMMUNES)
+#: share of the feed's digital jobs that are full remote, on top of the general draw (about 4 %)
+FEED_TOTAL_REMOTE_SHARE = 0.05
+#: share of the open deadlines that fall on the 1st of a month ("1er décembre 2026")
+FIRST_OF_MONTH_SHARE = 0.15
+#: share of the titles published with a doubled space and a tab (whitespace to collapse)
+SPACES_SHARE = 0.05
+#: share of the descriptions written with named entities and ``&nbsp;``
+ENTITIES_SHARE = 0.08
+#: share of the feed's items that state the versant ("Fonction publique territoriale" category)
+VERSANT_SHARE = 0.15
+#: share of the feed's offer pages that say "Publiée il y a N jours" (within a month) instead of a date
+RELATIVE_DATE_SHARE = 0.3
+#: the feed's wordings of a salary grid (no amount: salary null)
+GRILLE_WORDINGS = ("Selon grille indiciaire + RIFSEEP", "selon grille",
+                   "Rémunération statutaire selon grille + régime indemnitaire")
+#: a place that is no place ("Télétravail" as the Localisation of a full-remote job)
+NOWHERE = ("Télétravail", "France entière")
 
 TRUTH_FIELDS = ("title", "employer", "ministry", "public_service", "category", "contract", "city",
                 "department_code", "region", "remote", "salary_min", "salary_max", "published_at",
@@ -341,9 +378,12 @@ class Dataset:
 
     def add(self, kind: str, *, digital: bool = True, **truth_overrides: Any) -> Posting:
         """Publish a new job on ``kind`` (a fresh reference); returns the posting."""
-        gen = _Generator(self._rng, self.today, self.kinds, start=10_000 + len(self._by_key) + self.version)
+        start = 10_000 + len(self._by_key) + self.version
+        gen = _Generator(self._rng, self.today, self.kinds, start=start,
+                         wording_seed=stable_hash("wordings", self.seed, start))
         job = gen.new_job(kind, digital=digital)
         p = gen.publish(job, kind, gen.title_for(job, kind, 0))
+        gen.vary_alone(p)
         if kind == "api":
             p.api_id = self._next_api_id
             self._next_api_id += 1
@@ -358,6 +398,10 @@ class Dataset:
 
 def _default_salary_style(kind: str, truth: dict[str, Any]) -> str:
     return {"pep": "contract_only", "jobposting": "year", "feed": "annual", "api": "annual"}[kind]
+
+
+def _first_of_next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def _status(truth: dict[str, Any], today: date) -> str | None:
@@ -376,9 +420,17 @@ _BASE_SALARY = {"A+": (4600, 5800), "A": (3100, 4200), "B": (2250, 2700), "C": (
 
 
 class _Generator:
+    """Draws jobs and publishes them. ``rng`` draws the jobs and the kinds' base wordings;
+    ``wording_seed`` seeds a second stream (``wrng``) for the wordings added on top of them
+    (:meth:`vary`, :meth:`vary_alone`), so adding a wording never changes the jobs of a seed."""
+
     def __init__(self, rng: random.Random, today: date, kinds: tuple[str, ...], start: int = 0,
-                 span_days: int = LIVE_DAYS) -> None:
+                 span_days: int = LIVE_DAYS, wording_seed: int = 0) -> None:
         self.rng = rng
+        self.wrng = random.Random(wording_seed)
+        #: round robins of the tricky places: the next commune, and the next wording of each
+        self._tricky_turn = 0
+        self._place_turns: Counter[str] = Counter()
         self.today = today
         self.kinds = kinds
         self.n = start
@@ -406,6 +458,7 @@ class _Generator:
         rng = self.rng
         self.n += 1
         title = like.title if like else rng.choice(D.JOB_TITLES if digital else D.NON_DIGITAL_TITLES)
+        free = like is None and employer is None
         employer = employer or self._employer_for(kind, digital)
         commune = rng.choice(employer.places)
         category = rng.choices(("A", "A+", "B", "C"), (6, 1, 3, 1))[0]
@@ -419,6 +472,14 @@ class _Generator:
         remote = rng.choices(("partiel", "aucun", "total", None), (5, 2, 0.4, 2))[0]
         contract = rng.choices(("titulaire_ou_contractuel", "titulaire", "contractuel"), (5, 2, 3))[0]
         street = f"{rng.randrange(1, 200)} {rng.choice(D.STREETS)}"
+        if free and digital and kind == "feed":
+            if self._tricky_turn < TRICKY_PLACE_TURNS and self.wrng.random() < TRICKY_PLACE_SHARE:
+                key = D.TRICKY_COMMUNES[self._tricky_turn % len(D.TRICKY_COMMUNES)]
+                self._tricky_turn += 1
+                employer = self.wrng.choice(D.TRICKY_PLACE_EMPLOYERS[key])
+                commune = next(c for c in employer.places if (c.name, c.department_code) == key)
+            if self.wrng.random() < FEED_TOTAL_REMOTE_SHARE:
+                remote = "total"
         return Job(f"job-{self.n:06d}", title, employer, commune, category, contract, remote, salary,
                    published, deadline, street)
 
@@ -426,7 +487,8 @@ class _Generator:
         """Applications close 3 to 17 weeks after publication (15 %: no deadline stated). An
         offer of the live window (:data:`LIVE_DAYS`) is still online: when that time has
         passed its applications were extended, except for the 8 % closed but not yet taken
-        down. Older offers (datasets larger than a live catalogue) keep their past deadline."""
+        down. Older offers (datasets larger than a live catalogue) keep their past deadline.
+        :data:`FIRST_OF_MONTH_SHARE` of the open deadlines are the 1st of the next month."""
         rng = self.rng
         roll = rng.random()
         if roll >= 0.85:
@@ -437,7 +499,9 @@ class _Generator:
         if roll < 0.08:
             return max(published + timedelta(days=1), self.today - timedelta(days=rng.randrange(1, 60)))
         if deadline < self.today:
-            return self.today + timedelta(days=rng.randrange(1, 60))
+            deadline = self.today + timedelta(days=rng.randrange(1, 60))
+        if self.wrng.random() < FIRST_OF_MONTH_SHARE:
+            deadline = _first_of_next_month(deadline)
         return deadline
 
     def near_miss(self, job: Job, kind: str, first_kind: str | None = None) -> Job:
@@ -511,6 +575,93 @@ class _Generator:
         if self.rng.random() < 0.1:
             return self.rng.choice(names)
         return names[habit]
+
+    # -- the wordings of the normalization issue
+    def vary(self, job: Job, kind: str, t: dict[str, Any], w: dict[str, Any]) -> None:
+        """Add the wordings that keep the page's meaning (``t`` changes only where the page
+        states more: a feed item's versant).
+
+        - every kind: a doubled space and a tab in the title (:data:`SPACES_SHARE`), named
+          entities and ``&nbsp;`` in the description (:data:`ENTITIES_SHARE`);
+        - pep: "PARIS 15" / "LYON 3" for a town in Paris, Lyon or Marseille;
+        - feed: at a tricky commune, the wording that trips normalizers ("Ajaccio (2A)",
+          "Saint-Denis (93)", "PARIS 15", "Lyon 3e Arrondissement"); "Pas de télétravail";
+          a grid's wordings ("selon grille"); the versant as an item category; a relative
+          publication date on the page ("Publiée il y a 3 jours", from the dataset's today);
+        - api: "Pas de télétravail", the city as INSEE names an arrondissement ("Lyon 3e
+          Arrondissement");
+        - jobposting and api, overseas: timestamps in the department's local time, whose date
+          may not be the Paris date ("2026-11-09T01:30:00+04:00" is the 8th in Paris).
+        """
+        wr = self.wrng
+        commune = job.commune
+        split_city = commune.name in D.ARRONDISSEMENT_CITIES
+        w["spaces"] = wr.random() < SPACES_SHARE
+        w["entities"] = wr.random() < ENTITIES_SHARE
+        if kind == "pep":
+            if w.get("place") == "town" and split_city and wr.random() < 0.6:
+                w["place"] = "arrondissement"
+        elif kind == "feed":
+            if (commune.name, commune.department_code) in D.TRICKY_PLACE_EMPLOYERS:
+                styles = {"Paris": ("paren", "dash", "arrondissement"), "Lyon": ("arrondissement", "postcode")}.get(
+                    commune.name, ("paren",))
+                w["place"] = styles[self._place_turns[commune.name] % len(styles)]
+                self._place_turns[commune.name] += 1
+            if job.remote == "aucun":
+                w["remote"] = wr.choice(("Non", "Pas de télétravail"))
+            w["remote_for"] = job.remote
+            if w.get("salary_style") == "grille":
+                w["grille"] = wr.choice(GRILLE_WORDINGS)
+            if wr.random() < VERSANT_SHARE:
+                w["versant"] = True
+                t["public_service"] = job.employer.kind
+            w["relative_date"] = wr.random() < RELATIVE_DATE_SHARE
+        elif kind == "api":
+            if job.remote == "aucun":
+                w["remote"] = wr.choice(("Non", "Pas de télétravail"))
+            w["remote_for"] = job.remote
+            w["arrondissement"] = split_city and wr.random() < 0.5
+        if kind in ("jobposting", "api") and commune.department_code in D.OVERSEAS_TIMEZONES and wr.random() < 0.6:
+            w["date_style"] = "local"
+
+    def vary_alone(self, p: Posting) -> None:
+        """Add the wordings that change what the page means, and make the truth follow them.
+
+        Only for a job published once, without a look-alike (the caller's choice): a copy or
+        a near miss that loses its place or its salary could no longer be told apart, or
+        matched, on what its page says. Feed: a full-remote job placed "Télétravail" or
+        "France entière" (no city, department or region), a regional council's job placed
+        in its region ("Bretagne": the region only; a region of several departments), a
+        departmental council's job placed in its department ("Hérault": no city); a salary
+        "à partir de 42k€" (``salary_min`` only, the job's figure rounded down to the
+        thousand) or net only ("Rémunération : 2 500 € net/mois": none). Api: a job located
+        by its department alone (``city`` and ``postal_code`` null).
+        """
+        job, t, w, wr = p.job, p.truth, p.wording, self.wrng
+        if job is None:
+            return
+        code = job.commune.department_code
+        if p.source_kind == "feed":
+            several = D.REGION_SIZES[D.DEPARTMENTS[code].region] > 1
+            if job.remote == "total":
+                w["nowhere"] = wr.choice(NOWHERE)
+                t.update(city=None, department_code=None, region=None)
+            elif several and wr.random() < (0.6 if job.employer.pep_category == "Conseils régionaux" else 0.03):
+                t.update(city=None, department_code=None)
+            elif code != "75" and wr.random() < (0.5 if job.employer.pep_category == "Conseils départementaux" else 0.05):
+                t["city"] = None
+            lo_hi = job.salary
+            if lo_hi and w.get("salary_style") in ("monthly", "annual", "monthly_plain"):
+                roll = wr.random()
+                if roll < 0.15:
+                    w["salary_style"] = "from_k"
+                    t["salary_min"], t["salary_max"] = lo_hi[0] // 1000 * 1000, None
+                elif roll < 0.3:
+                    w["salary_style"] = "net"
+                    w["net_label"] = wr.random() < 0.6
+                    t["salary_min"] = t["salary_max"] = None
+        elif p.source_kind == "api" and wr.random() < 0.08:
+            t["city"] = None
 
     # -- publication
     def publish(self, job: Job, kind: str, title: str, *, shift_days: int = 0) -> Posting:
@@ -624,6 +775,7 @@ class _Generator:
             w["date_style"] = rng.choice(("offset", "z_late", "offset"))
             w["job_family_label"] = ("Sécurité des systèmes d'information" if job.title.family == "cybersecurite"
                                      else "Systèmes d'information") if digital else D.API_NON_DIGITAL_LABEL[job.title.title]
+        self.vary(job, kind, t, w)
         if not digital:
             t["job_family"] = None
         t["status"] = _status(t, self.today)
@@ -674,7 +826,8 @@ def generate(n_offers: int, seed: int = 0, *, kinds: Iterable[str] = KINDS, dupl
     if n_offers < 0:
         raise ValueError("n_offers must be >= 0")
     rng = random.Random(seed)
-    gen = _Generator(rng, today, kinds, span_days=span_days or publication_span(n_offers))
+    gen = _Generator(rng, today, kinds, span_days=span_days or publication_span(n_offers),
+                     wording_seed=stable_hash("wordings", seed))
     weights = [KIND_WEIGHTS[k] for k in kinds]
     postings: list[Posting] = []
     near: list[tuple[Posting, Posting]] = []
@@ -717,6 +870,12 @@ def generate(n_offers: int, seed: int = 0, *, kinds: Iterable[str] = KINDS, dupl
             first.quirk = None
             postings.append(twin)
             near.append((first, twin))
+    # wordings that change the truth: only on jobs published once, without a look-alike
+    copies = Counter(p.offer_key for p in postings)
+    twins = {id(p) for pair in near for p in pair}
+    for p in postings:
+        if copies[p.offer_key] == 1 and id(p) not in twins:
+            gen.vary_alone(p)
     # references are unique per kind: drop the rare collision by renumbering
     seen: set[tuple[str, str]] = set()
     for p in postings:

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from crawlers.replica import data as D
 from crawlers.replica.generator import (
@@ -52,12 +53,15 @@ def esc(text: str | None) -> str:
 
 # ------------------------------------------------------------------ wordings
 def display_title(p: Posting, *, nbsp: str = "&nbsp;", escape: bool = True) -> str:
-    """The title as the source publishes it: gender marker, employer suffix, reference suffix."""
+    """The title as the source publishes it: gender marker, employer suffix, reference suffix,
+    and sometimes stray whitespace (a doubled space, a tab before the marker)."""
     w = p.wording
     title = esc(p.truth["title"]) if escape else p.truth["title"]
+    if w.get("spaces"):
+        title = title.replace(" ", "  ", 1)
     marker = w.get("marker") or ""
     if marker:
-        title += (nbsp if w.get("nbsp") else " ") + marker
+        title += (nbsp if w.get("nbsp") else "\t" if w.get("spaces") else " ") + marker
     if w.get("suffix") and p.source_kind == "pep":
         title += " - " + (esc(w["suffix"]) if escape else w["suffix"])
     if w.get("ref_suffix"):
@@ -87,19 +91,66 @@ def paris_iso(day: date, hour: int = 10, minute: int = 0) -> str:
     return datetime.combine(day, time(hour, minute), tzinfo=PARIS).isoformat()
 
 
+def overseas_iso(day: date, department_code: str | None) -> str | None:
+    """A timestamp of Paris date ``day`` written in the overseas department's local time, at
+    an hour whose local date is another day when the offsets allow it: 22:30 in Paris is
+    01:30 the next day in La Réunion, 00:30 in Paris is 19:30 the day before in Guadeloupe.
+    None for a department without its own time zone."""
+    zone = D.OVERSEAS_TIMEZONES.get(department_code or "")
+    if zone is None:
+        return None
+    local = ZoneInfo(zone)
+    east = datetime.combine(day, time(12), tzinfo=local).utcoffset() > datetime.combine(
+        day, time(12), tzinfo=PARIS).utcoffset()
+    instant = datetime.combine(day, time(22, 30) if east else time(0, 30), tzinfo=PARIS)
+    return instant.astimezone(local).isoformat()
+
+
+def arrondissement(p: Posting) -> int | None:
+    """The municipal arrondissement of the posting's commune (Paris, Lyon, Marseille: the
+    postcode's last two digits), or None."""
+    job, city = p.job, p.truth.get("city")
+    if job is None or city not in D.ARRONDISSEMENT_CITIES or job.commune.name != city:
+        return None
+    return int(job.commune.postcode[-2:]) or None
+
+
+def arrondissement_name(city: str, number: int) -> str:
+    """The arrondissement as INSEE names it: "Lyon 3e Arrondissement", "Paris 1er Arrondissement"."""
+    return f"{city} {number}{'er' if number == 1 else 'e'} Arrondissement"
+
+
+_REMOTE_DEFAULT = {"aucun": "Non", "partiel": "Oui", "total": "100 % télétravail"}
+
+
+def remote_label(p: Posting) -> str | None:
+    """The remote-work wording of a feed or api posting: the generator's wording of the job's
+    value, or a plain one when the truth has been changed since (``Dataset.update``)."""
+    value = p.truth.get("remote")
+    if value is None:
+        return None
+    word = p.wording.get("remote")
+    if word and p.wording.get("remote_for", value) == value:
+        return word
+    return _REMOTE_DEFAULT[value]
+
+
 def _d(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
 def description_html(p: Posting) -> tuple[str, str]:
     """(missions, profile) HTML; some postings carry a script or an event handler to sanitize,
-    and a copy of a pep offer may end its profile quoting the PEP reference (:func:`pep_quote`)."""
+    some are written with named entities (``&eacute;``, ``&rsquo;``, ``&nbsp;``), and a copy of
+    a pep offer may end its profile quoting the PEP reference (:func:`pep_quote`)."""
     missions, profile = p.description
     t = p.truth
     intro = f"{esc(t['employer'])} recrute pour renforcer ses équipes"
     if t.get("city"):
         intro += f" à {esc(t['city'])}"
     m_html = f"<p>{intro}. Au sein de l’équipe, {esc(missions)}</p>"
+    if p.wording.get("entities"):
+        m_html = "<p><strong>Vos missions&nbsp;:</strong></p>" + _entities(m_html).replace("’", "&rsquo;")
     if p.wording.get("inject"):
         m_html += ('<p>Découvrez <a href="javascript:alert(1)" onclick="track()">notre équipe</a>.</p>'
                    "<script>window.tracker && tracker.send('offre')</script>")
@@ -369,7 +420,10 @@ def _pep_place(p: Posting) -> str | None:
     job = p.job
     postcode = job.commune.postcode if job and job.commune.name == t["city"] else ""
     street = job.street if job else "1 RUE DE LA RÉPUBLIQUE"
-    if w.get("place") == "town":
+    number = arrondissement(p) if w.get("place") == "arrondissement" else None
+    if number:
+        return esc(f"{t['city'].upper()} {number}")
+    if w.get("place") in ("town", "arrondissement"):
         return esc(t["city"])
     if w.get("place") == "cedex":
         return esc(f"{street} {postcode[:2]}{int(postcode[2:] or 0) + 88:03d} {t['city'].upper()} CEDEX 1"
@@ -808,7 +862,7 @@ def jobposting_ld(p: Posting, base: str) -> dict[str, Any]:
     style = w.get("date_style")
     posted = (published.isoformat() if style == "date" else
               paris_midnight_utc(published, 30).strftime("%Y-%m-%dT%H:%M:%SZ") if style == "z_late" else
-              paris_iso(published, 10, 42))
+              (style == "local" and overseas_iso(published, t.get("department_code"))) or paris_iso(published, 10, 42))
     ld: dict[str, Any] = {"@context": "https://schema.org/", "@type": "JobPosting", "title": title,
                           "description": desc,
                           "identifier": {"@type": "PropertyValue", "name": t["employer"], "value": p.reference},
@@ -988,10 +1042,16 @@ def _feed_category(p: Posting) -> str:
 
 
 def _feed_salary(p: Posting) -> str:
-    t, style = p.truth, p.wording.get("salary_style", "none")
+    t, w = p.truth, p.wording
+    style = w.get("salary_style", "none")
     lo, hi = t.get("salary_min"), t.get("salary_max")
+    if style == "net" and lo is None and p.job and p.job.salary:
+        net = round(p.job.salary[0] / 12 * 0.78, -1)
+        return ("Rémunération : " if w.get("net_label") else "") + f"{euros(int(net), ' ')} € net/mois"
+    if style == "from_k" and lo is not None and hi is None:
+        return f"à partir de {lo // 1000}k€"
     if lo is None or hi is None:
-        return "Selon grille indiciaire + RIFSEEP" if style == "grille" else "Non renseignée"
+        return w.get("grille", "Selon grille indiciaire + RIFSEEP") if style == "grille" else "Non renseignée"
     if style == "monthly":
         return f"Entre {euros(lo // 12, ' ')} € et {euros(hi // 12, ' ')} € brut mensuel + régime indemnitaire"
     if style == "monthly_plain":
@@ -1001,13 +1061,21 @@ def _feed_salary(p: Posting) -> str:
 
 
 def _feed_place(p: Posting) -> str | None:
+    """dd "Localisation": "Ville (NN)", "NN - Ville", "69003 Lyon", a street address, "PARIS 15",
+    "Lyon 3e Arrondissement"; without a city, the department's or the region's bare name, or
+    "Télétravail" / "France entière" for a job with no place."""
     t = p.truth
-    if not t.get("city"):
-        return None
     code = t.get("department_code") or ""
+    if not t.get("city"):
+        if code in D.DEPARTMENTS:
+            return D.DEPARTMENTS[code].name
+        return t.get("region") or p.wording.get("nowhere")
     job = p.job
     postcode = job.commune.postcode if job and job.commune.name == t["city"] else code + "000"
     style = p.wording.get("place", "paren")
+    number = arrondissement(p) if style == "arrondissement" else None
+    if number:
+        return f"PARIS {number}" if t["city"] == "Paris" else arrondissement_name(t["city"], number)
     if style == "dash":
         return f"{code} - {t['city']}"
     if style == "postcode":
@@ -1044,6 +1112,8 @@ def feed_rss(ds: Dataset, base: str, window: int = 100) -> str:
         t, w = p.truth, p.wording
         summary = f"<p><strong>{esc(t['employer'])}</strong></p><p>{esc(p.description[0][:1].upper() + p.description[0][1:])}</p>"
         contract = w.get("contract") or ""
+        versant = ("\n      <category>Fonction publique territoriale</category>"
+                   if t.get("public_service") == "territoriale" else "")
         out.append(f"""    <item>
       <title>{esc(display_title(p, nbsp=NBSP, escape=False))}</title>
       <link>{base}{p.url}</link>
@@ -1053,7 +1123,7 @@ def feed_rss(ds: Dataset, base: str, window: int = 100) -> str:
       <description><![CDATA[{summary}]]></description>
       <category>{esc('Catégorie ' + t['category'] if t.get('category') else '')}</category>
       <category>{esc(_feed_domain(p))}</category>
-      <category>{esc(contract)}</category>
+      <category>{esc(contract)}</category>{versant}
     </item>
 """)
     newest = items[0].wording["pub_instant"] if items else datetime.combine(ds.today, time(6), tzinfo=PARIS)
@@ -1070,6 +1140,17 @@ def feed_rss(ds: Dataset, base: str, window: int = 100) -> str:
 {''.join(out)}  </channel>
 </rss>
 """
+
+
+def _feed_published(day: date, today: date, relative: bool) -> str:
+    """p.offre-date: "Publiée le 13/11/2026", or relative to ``today`` (the dataset's day,
+    the crawl's) within a month: "Publiée aujourd’hui", "Publiée hier", "Publiée il y a 3 jours"."""
+    days = (today - day).days
+    if not relative or not 0 <= days <= 30:
+        return f"Publiée le {day:%d/%m/%Y}"
+    if days == 0:
+        return "Publiée aujourd’hui"
+    return "Publiée hier" if days == 1 else f"Publiée il y a {days} jours"
 
 
 def feed_offer(p: Posting, ds: Dataset, base: str) -> str:
@@ -1090,8 +1171,9 @@ def feed_offer(p: Posting, ds: Dataset, base: str) -> str:
     if _feed_category(p):
         pairs.append(("Catégorie", esc(_feed_category(p))))
     pairs.append(("Rémunération", _feed_salary(p)))
-    if w.get("remote") and t.get("remote"):
-        pairs.append(("Télétravail", esc(w["remote"] if t["remote"] != "aucun" else "Non")))
+    remote = remote_label(p)
+    if remote:
+        pairs.append(("Télétravail", esc(remote)))
     pairs.append(("Service", esc(service if w.get("employer_dd", True) else t["employer"])))
     dl = "\n".join(f"          <dt>{k}</dt>\n          <dd>{v}</dd>" for k, v in pairs)
     missions, profile = description_html(p)
@@ -1099,7 +1181,7 @@ def feed_offer(p: Posting, ds: Dataset, base: str) -> str:
           <header class="offre-entete">
             <p class="offre-ref">Référence : {p.reference}</p>
             <h1>{title}</h1>
-            <p class="offre-date">Publiée le {pub:%d/%m/%Y}</p>
+            <p class="offre-date">{_feed_published(pub, ds.today, w.get("relative_date", False))}</p>
           </header>
 
           <dl class="offre-infos">
@@ -1147,7 +1229,9 @@ def api_detail(p: Posting, base: str) -> dict[str, Any]:
     t, w = p.truth, p.wording
     published = _d(t["published_at"])
     published_at = (paris_midnight_utc(published, 30).strftime("%Y-%m-%dT%H:%M:%SZ")
-                    if w.get("date_style") == "z_late" else paris_iso(published))
+                    if w.get("date_style") == "z_late" else
+                    (w.get("date_style") == "local" and overseas_iso(published, t.get("department_code")))
+                    or paris_iso(published))
     lo, hi = t.get("salary_min"), t.get("salary_max")
     salary = None
     if lo is not None and hi is not None:
@@ -1157,15 +1241,17 @@ def api_detail(p: Posting, base: str) -> dict[str, Any]:
     code = t.get("department_code")
     job = p.job
     missions, profile = description_html(p)
+    number = arrondissement(p) if w.get("arrondissement") else None
+    city = arrondissement_name(t["city"], number) if number else t.get("city")
     return {
         "id": p.api_id, "reference": p.reference, "title": display_title(p, nbsp=NBSP, escape=False),
         "organization": {"name": t["employer"], "ministry": t.get("ministry")},
-        "location": {"city": t.get("city"),
+        "location": {"city": city,
                      "postal_code": job.commune.postcode if job and job.commune.name == t.get("city") else None,
                      "department": D.DEPARTMENTS[code].name if code in D.DEPARTMENTS else None},
         "contract_type": w.get("contract"),
         "category": w.get("category") if t.get("category") else None,
-        "remote": (w.get("remote") if t.get("remote") != "aucun" else "Non") if t.get("remote") else None,
+        "remote": remote_label(p),
         "salary": salary, "published_at": published_at, "closing_date": t.get("deadline"),
         "updated_at": p.modified.astimezone(PARIS).replace(microsecond=0).isoformat(),
         "description_html": missions, "profile_html": profile,
