@@ -12,7 +12,14 @@
    and time.
 4. Times a bare Scrapy spider (``bench/bare_spider.py``: download only, no parsing, no
    pipeline) on the very URLs the first crawl fetched, same concurrency, and prints the ratio
-   of the pipeline's page rate to the bare spider's.
+   of the pipeline's page rate to the bare spider's. The bare spider runs twice: with
+   Scrapy's defaults (the yardstick of the goal) and with the lean component set of
+   ``crawlers/settings.py`` (what downloading alone costs with our settings).
+
+Per run it prints the launch-to-end time, the crawl and post-crawl times recorded by the
+crawl process, the rest (process start, imports, launcher) and the CPU time of the crawl
+process and of its page-reading worker: CPU seconds do not depend on what else the machine
+is doing, wall seconds do (``nproc``, the CPU and the load averages are printed too).
 
 Prints figures only; goals live in bench/RESULTS.md, never in timed tests.
 """
@@ -22,12 +29,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +63,19 @@ def _fresh_database(url: str | None, tmp: Path) -> tuple[str, Any]:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
-    return base.set(database=name).render_as_string(hide_password=False), drop
+    fresh = base.set(database=name).render_as_string(hide_password=False)
+    from storage.db import connect
+
+    connect(fresh, auto_upgrade=True).dispose()  # what `catalogue db upgrade` does before a first crawl
+    return fresh, drop
 
 
-def _sources_toml(base_urls: dict[str, str], concurrency: int) -> str:
+def _sources_toml(base_urls: dict[str, str], concurrency: int, page_workers: int | None) -> str:
     from crawlers.replica.server import replica_sources_toml
 
     text = replica_sources_toml(base_urls)
-    return text.replace("concurrency = 8", f"concurrency = {concurrency}\nautothrottle = false")
+    extra = f"\npage_workers = {page_workers}" if page_workers is not None else ""
+    return text.replace("concurrency = 8", f"concurrency = {concurrency}\nautothrottle = false{extra}")
 
 
 def _crawl_all(config: Path, db_url: str, server: Any) -> dict[str, Any]:
@@ -71,17 +85,59 @@ def _crawl_all(config: Path, db_url: str, server: Any) -> dict[str, Any]:
     cfg = load_config(config)
     server.reset_stats()
     runs = []
+    cpu0 = _own_cpu()
     t0 = time.monotonic()
     for name in cfg.sources:
         t = time.monotonic()
         outcome = launch_crawl(name, config_path=str(config), db_url=db_url, trigger="bench")
-        runs.append({"source": name, "status": outcome.status, "seconds": round(time.monotonic() - t, 2),
+        runs.append({"source": name, "run_id": outcome.run_id, "status": outcome.status,
+                     "seconds": round(time.monotonic() - t, 2),
                      **{k: outcome.counters.get(k) for k in ("items_seen", "items_new", "detail_skipped",
                                                               "not_found", "requests")}})
     seconds = time.monotonic() - t0
     requests = server.stats()
-    return {"seconds": seconds, "runs": runs, "requests": requests,
+    _add_run_timings(db_url, runs)
+    return {"seconds": seconds, "runs": runs, "requests": requests, "bench_cpu_seconds": round(_own_cpu() - cpu0, 2),
             "pages": sum(v for kind in requests.values() for k, v in kind.items() if k != "rate_limited")}
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process (the replica server's threads and the launcher)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _add_run_timings(db_url: str, runs: list[dict[str, Any]]) -> None:
+    """Add what each crawl process recorded: crawl and post-crawl seconds, CPU seconds."""
+    from storage.db import connect, session
+    from storage.models import CrawlRun
+
+    engine = connect(db_url)
+    with session(engine) as s:
+        for run in runs:
+            record = s.get(CrawlRun, run["run_id"])
+            timings = (record.stats or {}).get("timings", {}) if record is not None else {}
+            crawl, post = float(timings.get("crawl_seconds", 0)), float(timings.get("postcrawl_seconds", 0))
+            run.update(crawl=round(crawl, 2), postcrawl=round(post, 2),
+                       start_and_launch=round(max(0.0, run["seconds"] - crawl - post), 2),
+                       cpu=timings.get("cpu_seconds"), worker_cpu=timings.get("worker_cpu_seconds"))
+    engine.dispose()
+
+
+def _machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        pass
+    import scrapy
+    import sqlalchemy
+
+    return {"date": datetime.now().astimezone().isoformat(timespec="seconds"), "nproc": os.cpu_count(),
+            "cpu": model or platform.processor(), "load_before": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(), "scrapy": scrapy.__version__, "sqlalchemy": sqlalchemy.__version__}
 
 
 def _stage_times(db_url: str) -> dict[str, float]:
@@ -120,12 +176,22 @@ def _offers(db_url: str) -> tuple[int, int]:
     return offers, postings
 
 
-def _bare(urls: list[str], concurrency: int, tmp: Path) -> dict[str, Any]:
+def _bare(urls: list[str], concurrency: int, tmp: Path, *, lean: bool = False) -> dict[str, Any]:
     url_file = tmp / "urls.txt"
     url_file.write_text("\n".join(urls), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "bench.bare_spider", str(url_file), str(concurrency)],
-                          capture_output=True, text=True, check=True)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    argv = [sys.executable, "-m", "bench.bare_spider", str(url_file), str(concurrency)] + (["--lean"] if lean else [])
+    proc = subprocess.run(argv, capture_output=True, text=True, check=True)
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["pages_per_s"] = round(out["pages"] / out["seconds"], 1) if out["seconds"] else float("nan")
+    return out
+
+
+def _print_runs(runs: list[dict[str, Any]]) -> None:
+    print(f"  {'source':20} {'status':10} {'wall s':>7} {'crawl s':>8} {'post s':>7} {'start s':>8} "
+          f"{'requests':>8} {'cpu s':>6} {'worker cpu s':>12}")
+    for r in runs:
+        print(f"  {r['source']:20} {r['status']:10} {r['seconds']:7.2f} {r['crawl']:8.2f} {r['postcrawl']:7.2f} "
+              f"{r['start_and_launch']:8.2f} {r['requests'] or 0:8d} {r['cpu'] or 0:6.2f} {r['worker_cpu'] or 0:12.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--db", help="database server URL (default: a fresh SQLite file)")
     parser.add_argument("--concurrency", type=int, default=16, help="parallel requests (pipeline and bare spider)")
+    parser.add_argument("--page-workers", type=int, default=None,
+                        help="page_workers of every source (default: the sources' default, none)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args(argv)
     os.environ.setdefault("CATALOGUE_LOG_LEVEL", "WARNING")  # the figures, not the crawl logs
@@ -141,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     from crawlers.replica.generator import generate
     from crawlers.replica.server import ReplicaServer
 
+    machine = _machine()
     with tempfile.TemporaryDirectory(prefix="catalogue-bench-") as tmpdir:
         tmp = Path(tmpdir)
         db_url, drop = _fresh_database(args.db, tmp)
@@ -150,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             with ReplicaServer(dataset, feed_window=0) as server:
                 server.record_urls = urls  # the server appends every path it answers
                 config = tmp / "sources.toml"
-                config.write_text(_sources_toml(server.base_urls, args.concurrency), encoding="utf-8")
+                config.write_text(_sources_toml(server.base_urls, args.concurrency, args.page_workers), encoding="utf-8")
                 first = _crawl_all(config, db_url, server)
                 rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
                 first_urls = [server.root_url + u for u in urls]
@@ -159,38 +228,53 @@ def main(argv: list[str] | None = None) -> int:
                 offers, postings = _offers(db_url)
                 second = _crawl_all(config, db_url, server)
                 bare = _bare(first_urls, args.concurrency, tmp)
+                bare_lean = _bare(first_urls, args.concurrency, tmp, lean=True)
         finally:
             drop()
+    machine["load_after"] = [round(x, 2) for x in os.getloadavg()]
 
     detail_second = sum(k.get("detail", 0) for k in second["requests"].values())
     pipeline_rate = first["pages"] / first["seconds"]
-    bare_rate = bare["pages"] / bare["seconds"] if bare["seconds"] else float("nan")
+    crawl_seconds = sum(r["crawl"] for r in first["runs"])
+    bare_rate = bare["pages_per_s"]
     figures = {
         "offers": args.offers, "database": "postgresql" if args.db and not args.db.startswith("sqlite") else "sqlite",
+        "page_workers": args.page_workers,
+        "machine": machine,
         "first_crawl": {"seconds": round(first["seconds"], 1), "pages": first["pages"],
                         "pages_per_s": round(pipeline_rate, 1),
+                        "crawl_phase_pages_per_s": round(first["pages"] / crawl_seconds, 1) if crawl_seconds else None,
                         "postings_per_s": round(postings / first["seconds"], 1),
                         "postings": postings, "offers": offers, "requests": first["requests"],
-                        "stages_seconds": stages, "peak_rss_mb": round(rss_mb, 1), "runs": first["runs"]},
+                        "stages_seconds": stages, "peak_rss_mb": round(rss_mb, 1),
+                        "bench_process_cpu_seconds": first["bench_cpu_seconds"], "runs": first["runs"]},
         "incremental_crawl": {"seconds": round(second["seconds"], 1), "requests": second["requests"],
                               "detail_requests": detail_second,
-                              "time_ratio_to_first": round(second["seconds"] / first["seconds"], 3)},
-        "bare_spider": {"pages": bare["pages"], "seconds": bare["seconds"], "pages_per_s": round(bare_rate, 1)},
+                              "time_ratio_to_first": round(second["seconds"] / first["seconds"], 3),
+                              "runs": second["runs"]},
+        "bare_spider": bare, "bare_spider_lean": bare_lean,
         "pipeline_to_bare_rate": round(pipeline_rate / bare_rate, 3),
+        "pipeline_to_lean_bare_rate": round(pipeline_rate / bare_lean["pages_per_s"], 3),
     }
     f = figures
-    print(f"replica: {args.offers} postings over {', '.join(KINDS)}; database: {f['database']}")
+    workers = "default (none)" if args.page_workers is None else args.page_workers
+    print(f"replica: {args.offers} postings over {', '.join(KINDS)}; database: {f['database']}; page workers: {workers}")
+    print(f"machine: {machine['nproc']} × {machine['cpu']}; load {machine['load_before']} → {machine['load_after']}; "
+          f"{machine['date']}; Python {machine['python']}, Scrapy {machine['scrapy']}")
     print(f"first crawl: {f['first_crawl']['seconds']} s, {f['first_crawl']['pages']} pages "
-          f"({f['first_crawl']['pages_per_s']} pages/s, {f['first_crawl']['postings_per_s']} postings/s), "
+          f"({f['first_crawl']['pages_per_s']} pages/s end to end, {f['first_crawl']['crawl_phase_pages_per_s']} "
+          f"pages/s while crawling, {f['first_crawl']['postings_per_s']} postings/s), "
           f"{postings} postings → {offers} offers, peak RSS {f['first_crawl']['peak_rss_mb']} MB")
-    print(f"  stages (s): {stages}")
-    for run in first["runs"]:
-        print(f"  {run}")
+    print(f"  stages (s): {stages}; bench process (replica server, launcher) CPU: {first['bench_cpu_seconds']} s")
+    _print_runs(first["runs"])
     print(f"incremental crawl: {f['incremental_crawl']['seconds']} s "
           f"({f['incremental_crawl']['time_ratio_to_first']:.1%} of the first), requests {second['requests']}, "
           f"detail requests: {detail_second}")
-    print(f"bare spider: {bare['pages']} pages in {bare['seconds']} s ({f['bare_spider']['pages_per_s']} pages/s)")
-    print(f"pipeline page rate / bare spider page rate: {f['pipeline_to_bare_rate']:.1%}")
+    _print_runs(second["runs"])
+    print(f"bare spider: {bare['pages']} pages in {bare['seconds']} s ({bare['pages_per_s']} pages/s, Scrapy defaults); "
+          f"{bare_lean['pages_per_s']} pages/s with our lean settings")
+    print(f"pipeline page rate / bare spider page rate: {f['pipeline_to_bare_rate']:.1%} "
+          f"({f['pipeline_to_lean_bare_rate']:.1%} of the lean bare spider)")
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
     return 0

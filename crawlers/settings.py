@@ -15,7 +15,14 @@ crawler of public sites:
 * a crawl stops itself gracefully at 90 % of the source's ``time_limit`` (the launcher kills
   it at 100 %), so the post-crawl step still runs on what was stored;
 * no cookies, no telnet console; Scrapy's HTTP cache in development only
-  (``cache=True``: ``.scrapy/httpcache``, errors and rate limits never cached).
+  (``cache=True``: ``.scrapy/httpcache``, errors and rate limits never cached);
+* a lean Scrapy (:data:`DISABLED_SPIDER_MIDDLEWARES`, :data:`DISABLED_DOWNLOADER_MIDDLEWARES`,
+  :data:`DISABLED_EXTENSIONS`): the components our spiders never use cost CPU on every
+  request, response and item, so they are off; ``robots.txt``, the offsite filter, retries,
+  HTTP redirects (with the Referer policy they rely on), compression, timeouts, proxies from
+  the environment, the User-Agent and the download stats stay. Items are processed one
+  at a time per response (``CONCURRENT_ITEMS = 1``: our item pipelines are synchronous, and
+  Scrapy's default of 100 creates 100 asyncio tasks for every response).
 
     >>> settings = build_settings(load_config(), load_config().source("pep"))  # doctest: +SKIP
     >>> settings["DOWNLOAD_DELAY"], settings["ROBOTSTXT_OBEY"]                 # doctest: +SKIP
@@ -39,6 +46,30 @@ RETRY_AFTER_MAX_TIMES = 5
 #: share of the source's time limit after which the crawl closes itself
 TIME_LIMIT_SHARE = 0.9
 
+#: Scrapy components our spiders do not need (``None`` disables a component). Measured on
+#: the replica (bench/crawl.py, bench/RESULTS.md): each costs a little on every request,
+#: response or yielded item.
+DISABLED_SPIDER_MIDDLEWARES: dict[str, None] = {
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,       # our URLs come from the sites
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,               # no depth limit: listings end
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,  # a debugging aid
+}
+DISABLED_DOWNLOADER_MIDDLEWARES: dict[str, None] = {
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,     # public sites, no credentials
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,       # COOKIES_ENABLED is False anyway
+    # <meta http-equiv=refresh> redirects: none of the four source kinds uses them, and it reads
+    # the head of every HTML page (a page that needed it would show as a parse error, logged)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+}
+DISABLED_EXTENSIONS: dict[str, None] = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    # an HTTP server that runs code sent to it (Scrapy ≥ 2.19): never in production
+    "scrapy.extensions.remote_control.RemoteControl": None,
+    "scrapy.extensions.feedexport.FeedExporter": None,                   # items go to our pipelines
+    "scrapy.extensions.spiderstate.SpiderState": None,                   # no JOBDIR
+    "scrapy.extensions.memdebug.MemoryDebugger": None,
+}
+
 
 def _flag(value: Any, default: bool) -> bool:
     if value is None:
@@ -46,6 +77,23 @@ def _flag(value: Any, default: bool) -> bool:
     if isinstance(value, str):
         return value.strip().lower() not in ("0", "false", "no", "off", "")
     return bool(value)
+
+
+def page_workers(source: SourceConfig) -> int:
+    """Worker processes reading the source's detail pages (:mod:`crawlers.spiders.workers`):
+    ``page_workers = N`` in the source's table, else none.
+
+    None is the default because it measured best (bench/RESULTS.md, "Crawl"): at one request
+    per second per site, reading pages in the crawl process costs nothing; and even on the
+    replica served without delay, a worker only pays for pages that are slow to read (pep's
+    68 KB offer pages) on a machine with a core to spare — sending each page to the worker and
+    its item back costs about 0.35 ms of the crawl process's CPU, more than reading a feed or
+    API page does.
+    """
+    try:
+        return max(0, int(source.extra.get("page_workers", 0)))
+    except (TypeError, ValueError):
+        return 0
 
 
 def build_settings(config: Config, source: SourceConfig, *, cache: bool = False) -> dict[str, Any]:
@@ -58,8 +106,14 @@ def build_settings(config: Config, source: SourceConfig, *, cache: bool = False)
         "USER_AGENT": config.settings.user_agent,
         "ROBOTSTXT_OBEY": True,
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
         "COOKIES_ENABLED": False,
         "LOG_LEVEL": "INFO",
+        # lean Scrapy (see the module docstring)
+        "SPIDER_MIDDLEWARES": dict(DISABLED_SPIDER_MIDDLEWARES),
+        "EXTENSIONS": dict(DISABLED_EXTENSIONS),
+        "CONCURRENT_ITEMS": 1,
+        "WARN_ON_GENERATOR_RETURN_VALUE": False,  # parses the callback's source on every response
         # politeness
         "DOWNLOAD_DELAY": delay,
         "DOWNLOAD_DELAY_JITTER": 0.5,   # ±50 % (Scrapy ≥ 2.19; older ones randomize by default)
@@ -79,12 +133,14 @@ def build_settings(config: Config, source: SourceConfig, *, cache: bool = False)
         "RETRY_TIMES": RETRY_TIMES,
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
         "DOWNLOADER_MIDDLEWARES": {
+            **DISABLED_DOWNLOADER_MIDDLEWARES,
             # after RetryMiddleware (550) in the request order, hence before it for responses
             "crawlers.middlewares.RetryAfterMiddleware": 560,
         },
         "CATALOGUE_RETRY_AFTER_MAX_DELAY": RETRY_AFTER_MAX_DELAY,
         "CATALOGUE_RETRY_AFTER_DEFAULT_DELAY": RETRY_AFTER_DEFAULT_DELAY,
         "CATALOGUE_RETRY_AFTER_MAX_TIMES": RETRY_AFTER_MAX_TIMES,
+        "CATALOGUE_PAGE_WORKERS": page_workers(source),
         # a crawl that runs too long ends gracefully (finish_reason "closespider_timeout")
         "CLOSESPIDER_TIMEOUT": round(source.time_limit * TIME_LIMIT_SHARE) if source.time_limit > 0 else 0,
         # development cache

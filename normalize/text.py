@@ -83,18 +83,35 @@ _BLOCKS = frozenset({"p", "h2", "h3", "h4", "ul", "ol", "li"}) | _CONTAINERS
 def clean_whitespace(text: str | None) -> str | None:
     """Collapse every run of whitespace (tabs, newlines, U+00A0, U+202F…) to one space; strip.
 
-    ``None`` and text that is empty once stripped give ``None``.
+    ``None`` and text that is empty once stripped give ``None``. (``str.split()`` and the
+    regex ``\\s`` agree on what whitespace is, code point for code point; the split is the
+    faster of the two, and this runs for every text of every page.)
     """
     if text is None:
         return None
-    out = _WS.sub(" ", text.replace("\u200b", "")).strip()
-    return out or None
+    if "\u200b" in text:
+        text = text.replace("\u200b", "")
+    return " ".join(text.split()) or None
+
+
+class _KeepUnlessCombining(dict):  # type: ignore[type-arg]
+    """``str.translate`` table deleting combining marks, filled as characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if unicodedata.combining(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_NO_COMBINING = _KeepUnlessCombining()
 
 
 def strip_accents(text: str) -> str:
     """Remove diacritics: "Île-de-France" → "Ile-de-France", "œ" stays "œ"."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return decomposed if decomposed.isascii() else decomposed.translate(_NO_COMBINING)
 
 
 def fold(text: str | None) -> str:
@@ -104,9 +121,10 @@ def fold(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
-    text = text.replace("’", "'").replace("‘", "'")
-    return _WS.sub(" ", strip_accents(text).casefold()).strip()
+    if not text.isascii():
+        text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
+        text = strip_accents(text.replace("’", "'").replace("‘", "'"))
+    return " ".join(text.casefold().split())
 
 
 def clean_text(value: object) -> str | None:

@@ -49,10 +49,14 @@ MAX_RUN_ERRORS = 200
 
 @dataclass
 class NormalizedItem:
-    """A raw posting and its normalized record, travelling together to storage."""
+    """A raw posting and its normalized record, travelling together to storage.
+
+    ``raw_dict`` is ``raw.to_dict()``, made once for the normalizer and reused by storage.
+    """
 
     raw: RawPosting
     record: NormalizedPosting
+    raw_dict: dict[str, Any] | None = None
 
 
 def record_error(spider: Any, url: str | None, reason: str) -> None:
@@ -71,7 +75,7 @@ class _Component:
         self.stats = crawler.stats
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> "_Component":
+    def from_crawler(cls, crawler: Any) -> _Component:
         return cls(crawler)
 
     def _spider(self) -> Any:
@@ -112,8 +116,9 @@ class NormalizePipeline(_Component):
         if not isinstance(item, RawPosting):
             return item
         t0 = time.perf_counter()
+        raw = item.to_dict()
         try:
-            record = normalize_posting(item.to_dict(), crawl_time=self.crawl_time,
+            record = normalize_posting(raw, crawl_time=self.crawl_time,
                                        digital_only=self.digital_only, timezone=self.timezone)
         except Exception as exc:  # noqa: BLE001 - a normalizer bug rejects one posting, not the crawl
             reason = f"normalization error: {type(exc).__name__}: {exc}"
@@ -129,7 +134,7 @@ class NormalizePipeline(_Component):
                 log.info("normalization warning", extra={"url": item.url, "warning": warning})
         if not record.is_digital:
             self.stats.inc_value("catalogue/not_digital")
-        return NormalizedItem(item, record)
+        return NormalizedItem(item, record, raw)
 
     def close_spider(self, spider: Any = None) -> None:
         self.stats.set_value("catalogue/seconds_normalize", round(self.seconds, 3))
@@ -153,14 +158,16 @@ class StorePipeline(_Component):
         self.seconds = 0.0
 
     def open_spider(self, spider: Any = None) -> None:
-        from storage.db import connect
+        from storage.db import create_db_engine
 
-        self.engine = connect(self.db_url)
+        # the crawl's run record exists, so the schema was checked by whoever created it
+        self.engine = create_db_engine(self.db_url)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         if isinstance(item, NormalizedItem):
             self.stats.inc_value("catalogue/items_seen")
-            self.postings.append((item.record, item.raw.to_dict()))
+            raw = item.raw_dict if item.raw_dict is not None else item.raw.to_dict()
+            self.postings.append((item.record, raw))
             if len(self.postings) >= self.batch_size:
                 self._flush()
         elif isinstance(item, SeenPosting):

@@ -27,17 +27,18 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import resource
 import sys
 import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from crawlers.config import Config, SourceConfig, load_config
 from pipeline.logs import setup_logging
-from storage.db import connect, session
-from storage.models import CrawlRun
+
+# SQLAlchemy, the storage modules and Scrapy are imported where they are used: the
+# page-reading worker processes (crawlers/spiders/workers.py) start by importing this
+# module (multiprocessing's "spawn" re-imports the main module), and need none of them.
 
 log = logging.getLogger("pipeline.runner")
 
@@ -71,6 +72,11 @@ def spider_class(kind: str) -> type:
 
 def needs_full_refresh(engine: Any, source: SourceConfig, config: Config, *, now: datetime) -> bool:
     """True when the last succeeded full refresh of the source is older than the interval."""
+    from sqlalchemy import select
+
+    from storage.db import session
+    from storage.models import CrawlRun
+
     with session(engine) as s:
         last_full = s.scalar(
             select(CrawlRun.started_at)
@@ -84,6 +90,11 @@ def needs_full_refresh(engine: Any, source: SourceConfig, config: Config, *, now
 
 
 def previous_success_seen(engine: Any, source: str, run_id: int) -> int | None:
+    from sqlalchemy import select
+
+    from storage.db import session
+    from storage.models import CrawlRun
+
     with session(engine) as s:
         return s.scalar(
             select(CrawlRun.items_seen)
@@ -115,12 +126,15 @@ def run_crawl(source_name: str, *, config_path: str | None, db_url: str | None, 
     from crawlers.settings import build_settings
     from pipeline.pipelines import ITEM_PIPELINES
     from pipeline.postcrawl import after_crawl
+    from storage.db import create_db_engine, session
+    from storage.models import CrawlRun
     from storage.postings import known_listing_entries
     from storage.runs import finish_run
 
     config = load_config(config_path)
     source = config.source(source_name)
-    engine = connect(db_url)
+    # the launcher checked the schema before creating run ``run_id``: no second check here
+    engine = create_db_engine(db_url)
     with session(engine) as s:
         run = s.get(CrawlRun, run_id)
         if run is None:
@@ -169,7 +183,8 @@ def run_crawl(source_name: str, *, config_path: str | None, db_url: str | None, 
     counters["items_rejected"] += int(stats.get("catalogue/parse_errors", 0) or 0)
     counters["pages"] = int(stats.get("catalogue/listing_pages", 0) or 0) + int(stats.get("catalogue/detail_pages", 0) or 0)
     counters.update(post.counters())
-    timings = {"crawl_seconds": round(crawl_seconds, 3), "postcrawl_seconds": round(time.monotonic() - t1, 3)}
+    timings = {"crawl_seconds": round(crawl_seconds, 3), "postcrawl_seconds": round(time.monotonic() - t1, 3),
+               **cpu_seconds()}
     with session(engine) as s, s.begin():
         finish_run(
             s, run_id, status=status, counters=counters, errors=errors, error_message=reason,
@@ -178,6 +193,15 @@ def run_crawl(source_name: str, *, config_path: str | None, db_url: str | None, 
     engine.dispose()
     log.info("run finished", extra={"run_id": run_id, "source": source.name, "status": status, **counters})
     return status
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) of this process so far, and of its finished helper processes
+    (the page-reading workers): what the crawl cost, whatever else the machine was doing."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"cpu_seconds": round(own.ru_utime + own.ru_stime, 3),
+            "worker_cpu_seconds": round(workers.ru_utime + workers.ru_stime, 3)}
 
 
 def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:

@@ -85,7 +85,10 @@ def _alembic_config(engine: Engine):  # noqa: ANN202 - alembic types
     return cfg
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str:
+    """The newest revision of the shipped migrations (read once per process: they never change
+    under a running program)."""
     from alembic.script import ScriptDirectory
 
     cfg = _alembic_config(None)  # type: ignore[arg-type]
@@ -112,6 +115,9 @@ def connect(url: str | None = None, *, auto_upgrade: bool | None = None) -> Engi
     SQLite databases are created/upgraded on first use; a PostgreSQL database must be
     upgraded explicitly (``catalogue db upgrade``) unless ``auto_upgrade`` is True.
     Raises :class:`DatabaseError` with a one-line reason when that is not possible.
+
+    The check costs an Alembic import and a query: a process started by one that already
+    connected (the crawl child of ``pipeline.launch``) uses :func:`create_db_engine` instead.
     """
     engine = create_db_engine(url)
     if auto_upgrade is None:

@@ -4,8 +4,10 @@ The 2026 markup (WordPress theme with the French state design system, DSFR), des
 ``../shared/sources/README.md``. Two page objects:
 
 * :class:`PepListingPage` — ``/nos-offres/filtres/domaine/3522/page/N/``: the offer
-  :attr:`~PepListingPage.cards` (what a card alone tells, enough to skip an unchanged offer)
-  and the :attr:`~PepListingPage.next_url` of the DSFR pagination;
+  :attr:`~PepListingPage.cards` (what a card alone tells, enough to skip an unchanged offer),
+  the :attr:`~PepListingPage.next_url` of the DSFR pagination, and the
+  :attr:`~PepListingPage.last_page` it links to (with :meth:`~PepListingPage.page_url`, every
+  page of the listing can be requested at once instead of one after the other);
 * :class:`PepOfferPage` — ``/offre-emploi/{slug}-reference-{REF}/``: one property per raw
   field and :meth:`~PepOfferPage.to_raw`.
 
@@ -30,7 +32,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.etree
 from lxml.cssselect import CSSSelector
@@ -55,6 +57,7 @@ _CARD_LINK = CSSSelector("h3.fr-card__title a")
 _CARD_DOMAIN = CSSSelector("div.fr-card__start .fr-tag")
 _CARD_FACTS = CSSSelector("ul.fr-card__desc > li")
 _NEXT_LINK = CSSSelector("nav.fr-pagination a.fr-pagination__link--next")
+_PAGE_LINKS = CSSSelector("nav.fr-pagination a[href]")
 _HIDDEN_LABEL = CSSSelector(".sr-only")
 _STRONG = CSSSelector("strong")
 
@@ -78,6 +81,8 @@ _ACCORDION_BODY = CSSSelector(".fr-collapse")
 _CANONICAL = CSSSelector('link[rel="canonical"]')
 _HIDDEN_INPUTS = lxml.etree.XPath('//input[@type = "hidden"]')
 
+#: the page number at the end of a listing URL's path: ``…/page/12/``
+_PAGE_NUMBER = re.compile(r"/page/(\d+)/?$")
 #: the reference at the end of an offer URL: ``…-reference-2026-2561234/``
 _URL_REFERENCE = re.compile(r"-reference-([^/?#]+)/?$")
 #: a department code between parentheses: "(75)", "(2A)", "(974)"
@@ -193,6 +198,34 @@ class PepListingPage:
             return None
         href = (link.get("href") or "").strip()
         return urljoin(self.url, href) if href else None
+
+    @cached_property
+    def last_page(self) -> tuple[int, str] | None:
+        """``(number, absolute URL)`` of the highest page the pagination links to ("Dernière
+        page", or the last numbered link), None without a ``…/page/N/`` link.
+
+        >>> PepListingPage(page_1_of_207, url).last_page                            # doctest: +SKIP
+        (207, 'https://choisirleservicepublic.gouv.fr/nos-offres/filtres/domaine/3522/page/207/')
+        """
+        best: tuple[int, str] | None = None
+        for link in _PAGE_LINKS(self._doc):
+            href = (link.get("href") or "").strip()
+            if not href:
+                continue
+            url = urljoin(self.url, href)
+            match = _PAGE_NUMBER.search(urlsplit(url).path)
+            if match and (best is None or int(match.group(1)) > best[0]):
+                best = (int(match.group(1)), url)
+        return best
+
+    def page_url(self, number: int) -> str | None:
+        """The URL of listing page ``number``, written like the pagination's own links (the
+        :attr:`last_page` URL with its number replaced); None when there is no such link."""
+        if self.last_page is None:
+            return None
+        parts = urlsplit(self.last_page[1])
+        path = _PAGE_NUMBER.sub(lambda m: m.group(0).replace(m.group(1), str(number)), parts.path)
+        return urlunsplit(parts._replace(path=path))
 
 
 # ====================================================================== offer page

@@ -18,6 +18,7 @@ import scrapy
 from scrapy.http import Response
 from w3lib.url import add_or_replace_parameters
 
+from crawlers.config import SourceConfig
 from crawlers.items import RawPosting
 from crawlers.pages.api import ApiListPage, ApiOfferPage
 from crawlers.spiders.base import CatalogueSpider, ListingEntry
@@ -31,6 +32,7 @@ class ApiSpider(CatalogueSpider):
     """The ``api`` kind (``api_path``, default ``/api/v1/offers``)."""
 
     name = "api"
+    detail_content = "body"  # JSON: json.loads reads the bytes
 
     def list_url(self, page: int) -> str:
         return add_or_replace_parameters(self.source.entry_url, {"page": str(page), "per_page": str(PER_PAGE)})
@@ -63,5 +65,6 @@ class ApiSpider(CatalogueSpider):
         elif total is None and page.summaries:
             yield self.listing_request(self.list_url(number + 1), self.parse_list, page=number + 1)
 
-    def parse_offer(self, response: Response, entry: ListingEntry) -> RawPosting:
-        return ApiOfferPage(response.body, response.url).to_raw(self.source.name, self.source.kind)
+    @staticmethod
+    def read_offer(content: str | bytes, url: str, entry: ListingEntry, source: SourceConfig) -> RawPosting:
+        return ApiOfferPage(content, url).to_raw(source.name, source.kind)

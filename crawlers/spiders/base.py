@@ -3,7 +3,9 @@
 A spider only decides which URLs to request and in what order; the page objects of
 :mod:`crawlers.pages` read the pages. Subclasses (one per source kind, ``name == kind``)
 implement :meth:`CatalogueSpider.first_requests` and the listing callback, and build items in
-:meth:`CatalogueSpider.parse_offer`. The runner creates them with::
+:meth:`CatalogueSpider.read_offer`, a pure function of the page (no spider, no response) so
+that detail pages can be read in a worker process (``CATALOGUE_PAGE_WORKERS``, see
+:mod:`crawlers.spiders.workers` and :mod:`crawlers.settings`). The runner creates them with::
 
     process.crawl(crawler, source_config=source, known=known, full_refresh=False)
 
@@ -42,6 +44,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -54,6 +57,7 @@ from crawlers.items import (
     RawPosting,
     SeenPosting,
 )
+from crawlers.spiders.workers import PageReader
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +100,10 @@ class CatalogueSpider(scrapy.Spider):
     """Base class of the four source-kind spiders (never run on its own)."""
 
     name = "catalogue"
+    #: what :meth:`read_offer` is given of a detail response: its decoded ``"text"`` or raw ``"body"``
+    detail_content = "text"
+    #: reads detail pages in worker processes when the crawl's settings ask for some
+    page_reader: PageReader | None = None
 
     def __init__(self, source_config: SourceConfig | str | None = None,
                  known: dict[str, KnownEntry] | None = None, full_refresh: Any = False, **kwargs: Any) -> None:
@@ -112,6 +120,24 @@ class CatalogueSpider(scrapy.Spider):
         self._base_netloc = base.netloc.lower()
         self._base_prefix = base.path.rstrip("/")
         self.allowed_domains = [base.hostname or ""]
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> CatalogueSpider:
+        """The spider, with a :class:`PageReader` when ``CATALOGUE_PAGE_WORKERS`` > 0 (its workers
+        start with the first detail request, so an incremental crawl that fetches no detail
+        page never starts one, and stop with the spider)."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        workers = crawler.settings.getint("CATALOGUE_PAGE_WORKERS", 0)
+        if workers > 0:
+            spider.page_reader = PageReader(workers, warm_up=(cls.__module__,))
+            crawler.signals.connect(spider.close_page_reader, signal=signals.spider_closed)
+        return spider
+
+    def close_page_reader(self) -> None:
+        reader = self.page_reader
+        if reader is not None:
+            reader.close()
+            self.crawler.stats.set_value("catalogue/pages_read_in_worker", reader.offloaded)
 
     # ------------------------------------------------------------------ start
     def first_requests(self) -> Iterable[scrapy.Request]:
@@ -168,7 +194,11 @@ class CatalogueSpider(scrapy.Spider):
 
     def detail_request(self, entry: ListingEntry) -> scrapy.Request:
         """A request for a detail page; 404/410 reach :meth:`parse_detail` as gone."""
-        return scrapy.Request(self.rebase(entry.url), callback=self.parse_detail, errback=self.on_detail_error,
+        callback = self.parse_detail
+        if self.page_reader is not None:
+            self.page_reader.start()  # once: the worker warms up while the first pages download
+            callback = self.parse_detail_in_worker
+        return scrapy.Request(self.rebase(entry.url), callback=callback, errback=self.on_detail_error,
                               meta={ENTRY: entry, "handle_httpstatus_list": list(GONE_STATUSES)})
 
     def on_listing_error(self, failure: Failure) -> None:
@@ -220,27 +250,74 @@ class CatalogueSpider(scrapy.Spider):
             yield self.seen(entry, known)
 
     # ------------------------------------------------------------------ detail pages
-    def parse_offer(self, response: Response, entry: ListingEntry) -> RawPosting | NotOfferPage | None:
-        """Read a detail page (page object) into a raw posting, or a non-offer page."""
+    @staticmethod
+    def read_offer(content: str | bytes, url: str, entry: ListingEntry,
+                   source: SourceConfig) -> RawPosting | NotOfferPage | None:
+        """Read a detail page (page object) into a raw posting, or a non-offer page.
+
+        ``content`` is the response's text (or body, see :attr:`detail_content`), ``url`` the
+        URL it was fetched from. A pure function of its (picklable) arguments: it may run in
+        a worker process.
+        """
         raise NotImplementedError
+
+    def detail_input(self, response: Response) -> str | bytes:
+        """What :meth:`read_offer` reads of ``response``."""
+        return response.body if self.detail_content == "body" else response.text
+
+    def parse_offer(self, response: Response, entry: ListingEntry) -> RawPosting | NotOfferPage | None:
+        """:meth:`read_offer` on a response, in this process."""
+        return self.read_offer(self.detail_input(response), response.url, entry, self.source)
 
     def parse_detail(self, response: Response) -> Iterator[Any]:
         """The detail callback: gone, non-offer, unreadable or a raw posting."""
         entry: ListingEntry = response.meta[ENTRY]
         if response.status in GONE_STATUSES:
-            self.count("not_found")
-            known = self.known.get(entry.listing_ref) or {}
-            yield GonePosting(source=self.source.name, reference=entry.reference or known.get("reference"),
-                              url=entry.url, listing_ref=entry.listing_ref, http_status=response.status)
+            yield self.gone(response, entry)
             return
         self.count("detail_pages")
         try:
             item = self.parse_offer(response, entry)
         except Exception as exc:  # noqa: BLE001 - one unreadable page never stops the crawl
-            log.exception("extraction failed on %s", response.url)
-            self.parse_error(response.url, f"extraction failed: {type(exc).__name__}: {exc}")
-            yield from self.still_listed(entry)
+            yield from self.unreadable(response, entry, exc)
             return
+        yield from self.detail_items(response, entry, item)
+
+    async def parse_detail_in_worker(self, response: Response) -> AsyncIterator[Any]:
+        """:meth:`parse_detail`, the page read by :attr:`page_reader` (in a worker process)."""
+        entry: ListingEntry = response.meta[ENTRY]
+        if response.status in GONE_STATUSES:
+            yield self.gone(response, entry)
+            return
+        self.count("detail_pages")
+        reader = self.page_reader
+        assert reader is not None
+        try:
+            item = await reader.run(self.read_offer, self.detail_input(response), response.url, entry, self.source)
+        except Exception as exc:  # noqa: BLE001 - one unreadable page never stops the crawl
+            for out in self.unreadable(response, entry, exc):
+                yield out
+            return
+        for out in self.detail_items(response, entry, item):
+            yield out
+
+    def gone(self, response: Response, entry: ListingEntry) -> GonePosting:
+        """A detail page answering 404/410: the posting is gone."""
+        self.count("not_found")
+        known = self.known.get(entry.listing_ref) or {}
+        return GonePosting(source=self.source.name, reference=entry.reference or known.get("reference"),
+                           url=entry.url, listing_ref=entry.listing_ref, http_status=response.status)
+
+    def unreadable(self, response: Response, entry: ListingEntry, exc: Exception) -> Iterator[SeenPosting]:
+        """A page whose extraction raised: logged with its URL, counted; a known posting is still seen."""
+        log.error("extraction failed on %s", response.url, exc_info=exc)
+        self.parse_error(response.url, f"extraction failed: {type(exc).__name__}: {exc}")
+        yield from self.still_listed(entry)
+
+    def detail_items(self, response: Response, entry: ListingEntry,
+                     item: RawPosting | NotOfferPage | None) -> Iterator[Any]:
+        """What a read detail page gives: a non-offer page, nothing, or the completed raw posting
+        (a posting without reference or title is a parse error)."""
         if isinstance(item, NotOfferPage):
             self.count("non_offer_pages")
             log.info("no offer on %s (%s)", entry.url, item.reason)

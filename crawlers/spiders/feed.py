@@ -21,6 +21,7 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from crawlers.config import SourceConfig
 from crawlers.items import RawPosting
 from crawlers.pages.feed import FeedEntry, FeedOfferPage, parse_feed
 from crawlers.spiders.base import CatalogueSpider, ListingEntry
@@ -67,5 +68,6 @@ class FeedSpider(CatalogueSpider):
             else:
                 yield self.detail_request(entry)
 
-    def parse_offer(self, response: Response, entry: ListingEntry) -> RawPosting:
-        return FeedOfferPage(response.text, entry.url).to_raw(entry.payload, self.source.name, self.source.kind)
+    @staticmethod
+    def read_offer(content: str | bytes, url: str, entry: ListingEntry, source: SourceConfig) -> RawPosting:
+        return FeedOfferPage(content, entry.url).to_raw(entry.payload, source.name, source.kind)

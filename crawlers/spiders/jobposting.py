@@ -20,6 +20,7 @@ from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
+from crawlers.config import SourceConfig
 from crawlers.items import NotOfferPage, RawPosting
 from crawlers.pages.jobposting import JobPostingPage
 from crawlers.spiders.base import CatalogueSpider, ListingEntry
@@ -69,12 +70,14 @@ class JobPostingSpider(CatalogueSpider):
                 yield from self.skip_or_request(
                     ListingEntry(listing_ref=loc, listing_key=entry.get("lastmod") or None, url=loc))
 
-    def parse_offer(self, response: Response, entry: ListingEntry) -> RawPosting | NotOfferPage:
-        page = JobPostingPage(response.text, entry.url)
-        raw = page.to_raw(self.source.name, self.source.kind)
+    @staticmethod
+    def read_offer(content: str | bytes, url: str, entry: ListingEntry,
+                   source: SourceConfig) -> RawPosting | NotOfferPage:
+        page = JobPostingPage(content, entry.url)
+        raw = page.to_raw(source.name, source.kind)
         if raw is None:
             reason = "no JobPosting" if not page.invalid_scripts else "no readable JobPosting"
-            return NotOfferPage(source=self.source.name, url=entry.listing_ref,
+            return NotOfferPage(source=source.name, url=entry.listing_ref,
                                 listing_key=entry.listing_key, reason=reason)
         # a JobPosting without identifier: its URL as published is the stable reference
         raw.reference = raw.reference or entry.listing_ref
