@@ -541,3 +541,34 @@ def test_publication_dates_spread_with_the_number_of_postings_and_deadlines_foll
     assert len(days["spread"]) > 3 * len(days["crowded"])  # deadlines are not bunched after today
     live = sum(p.truth["status"] == "active" for p in crowded.postings if p.digital)
     assert live > 0.8 * sum(p.digital for p in crowded.postings)  # a live catalogue is mostly open
+
+
+def test_lookups_from_many_threads_never_miss_while_indexes_rebuild():
+    """The server answers from several threads; a half-built index once answered 404."""
+    import sys
+    import threading
+
+    ds = generate(600, seed=2)
+    keys = [(p.source_kind, p.url.strip("/").split("/")[-1]) for p in ds.postings
+            if p.source_kind in ("pep", "jobposting")]
+    missed: list[tuple[str, str]] = []
+
+    def look() -> None:
+        for kind, slug in keys[:200]:
+            if ds.by_slug(kind, slug) is None:
+                missed.append((kind, slug))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, as a loaded server does
+    try:
+        for _ in range(5):
+            victim = ds.ordered("api")[-1]
+            ds.update("api", victim.reference, title=victim.truth["title"])  # invalidates every index
+            threads = [threading.Thread(target=look) for _ in range(6)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert missed == []

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import unicodedata
 import zlib
 from collections import Counter, defaultdict
@@ -247,6 +248,7 @@ class Dataset:
         self.version = 0
         self._apis: dict[int, Posting] | None = None
         self._slugs: dict[tuple[str, str], Posting] | None = None
+        self._index_lock = threading.RLock()
         for p in postings:
             self._by_key[(p.source_kind, p.reference)] = p
             if p.api_id:
@@ -270,7 +272,15 @@ class Dataset:
         return dict(self._by_key[(kind, reference)].truth)
 
     def ordered(self, kind: str) -> list[Posting]:
-        """The postings of a kind in listing order (newest first, as each source sorts)."""
+        """The postings of a kind in listing order (newest first, as each source sorts).
+
+        Thread-safe: the replica server answers requests from several threads, and the
+        indexes are built lazily (a half-built index answered 404 for an existing page).
+        """
+        with self._index_lock:
+            return self._ordered(kind)
+
+    def _ordered(self, kind: str) -> list[Posting]:
         if self._order is None:
             order: dict[str, list[Posting]] = defaultdict(list)
             for p in self._by_key.values():
@@ -290,21 +300,24 @@ class Dataset:
         return self._order.get(kind, [])
 
     def _api_index(self) -> dict[int, Posting]:
-        self.ordered("api")
-        if self._apis is None:
-            self._apis = {p.api_id: p for p in self._by_key.values() if p.api_id is not None}
-        return self._apis
+        with self._index_lock:
+            self._ordered("api")
+            if self._apis is None:
+                self._apis = {p.api_id: p for p in self._by_key.values() if p.api_id is not None}
+            return self._apis
 
     def _slug_index(self) -> dict[tuple[str, str], Posting]:
-        self.ordered("pep")
-        if self._slugs is None:
-            self._slugs = {}
-            for p in self._by_key.values():
-                if p.source_kind == "pep":
-                    self._slugs[("pep", f"{p.slug}-reference-{p.reference}")] = p
-                elif p.source_kind == "jobposting":
-                    self._slugs[("jobposting", p.slug)] = p
-        return self._slugs
+        with self._index_lock:
+            self._ordered("pep")
+            if self._slugs is None:
+                slugs: dict[tuple[str, str], Posting] = {}
+                for p in self._by_key.values():
+                    if p.source_kind == "pep":
+                        slugs[("pep", f"{p.slug}-reference-{p.reference}")] = p
+                    elif p.source_kind == "jobposting":
+                        slugs[("jobposting", p.slug)] = p
+                self._slugs = slugs
+            return self._slugs
 
     def duplicate_pairs(self) -> set[frozenset[tuple[str, str]]]:
         """Pairs of postings (kind, reference) that are the same real job."""
@@ -350,14 +363,16 @@ class Dataset:
         p.modified = max(p.modified, datetime.combine(self.today, time(8), tzinfo=PARIS)) + timedelta(minutes=7 * p.revision)
         if p.source_kind == "feed":
             p.wording["pub_instant"] = p.modified
-        self._order = None
-        self.version += 1
+        with self._index_lock:
+            self._order = None
+            self.version += 1
 
     def remove(self, kind: str, reference: str) -> Posting:
         """Take a posting off its source (listing and detail)."""
-        p = self._by_key.pop((kind, reference))
-        self._order = None
-        self.version += 1
+        with self._index_lock:
+            p = self._by_key.pop((kind, reference))
+            self._order = None
+            self.version += 1
         return p
 
     def update(self, kind: str, reference: str, **truth_changes: Any) -> Posting:
