@@ -193,28 +193,11 @@ def _crawl_and_normalize(ds, p, feed_entries):
     return _normalize(p, _read_pages(ds, p, feed_entries)[0])
 
 
-def feedparser_redecodes(text: str) -> bool:
-    """Whether feedparser (6.0, ``mixin.pop``) garbles this text of a UTF-8 feed: taking it for
-    UTF-8 once misread as Latin-1, it re-decodes any text whose Latin-1 bytes are valid UTF-8,
-    so "PROXIMITÉ\u00a0(F/H)" (a capital É then a non-breaking space) comes out "PROXIMITɠ(F/H)".
-    A known limit of the feed page object (reported), not of the replica's truth."""
-    try:
-        return text.encode("latin-1").decode("utf-8") != text
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return False
-
-
 def _mismatches(p, record) -> list[tuple]:
-    """The record fields (status aside) that differ from posting ``p``'s truth, except a feed
-    title that feedparser garbles (:func:`feedparser_redecodes`)."""
-    from crawlers.replica.render import NBSP, display_title
-
+    """The record fields (status aside) that differ from posting ``p``'s truth."""
     out = []
     for name in TRUTH_FIELDS:
         if name == "status":  # an offer's, not a posting's
-            continue
-        if name == "title" and p.source_kind == "feed" and feedparser_redecodes(
-                display_title(p, nbsp=NBSP, escape=False)):
             continue
         value = record[name].isoformat() if isinstance(record[name], date) else record[name]
         if value != p.truth[name]:

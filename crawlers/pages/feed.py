@@ -20,6 +20,8 @@ startup the employer (``author/name`` is kept in ``extra``).
 
 from __future__ import annotations
 
+import hashlib
+import html
 import logging
 import re
 from dataclasses import dataclass, field
@@ -47,6 +49,7 @@ _ATOM_TITLE = re.compile(r"^(?P<roles>.+)\s+[-–—]\s+offre\s+de\s+(?P<startup
 _ARTICLE = CSSSelector("article.offre")
 _INFOS = CSSSelector("dl.offre-infos")
 _H1 = CSSSelector("h1")
+_PUBLISHED = CSSSelector("p.offre-date")
 _DESCRIPTION = CSSSelector("div.offre-description")
 
 #: offer page labels (folded)
@@ -95,8 +98,17 @@ class FeedEntry:
 
     @property
     def listing_key(self) -> str | None:
-        """Changes when the entry is republished or edited: pubDate (RSS), updated (Atom)."""
-        return (self.updated or self.published) if self.atom else self.published
+        """Changes when the entry is republished or edited: pubDate (RSS), updated (Atom).
+
+        An item without a date (RSS makes ``pubDate`` optional) gets a fingerprint of what it
+        shows (title, link, categories, summary): a re-crawl then refetches its page only when
+        the item itself changed.
+        """
+        key = (self.updated or self.published) if self.atom else self.published
+        if key:
+            return key
+        shown = "\x1f".join([self.title or "", self.link or "", *self.categories, self.summary_html or ""])
+        return "sha1:" + hashlib.sha1(shown.encode("utf-8")).hexdigest()[:20]
 
     @property
     def has_full_offer(self) -> bool:
@@ -175,6 +187,39 @@ def _entry(item: Any, atom: bool) -> FeedEntry:
     )
 
 
+def as_published(text: str | None, document: bytes, encoding: str = "utf-8") -> str | None:
+    """``text`` as the ``document`` writes it, undoing feedparser's re-decoding guess.
+
+    feedparser "repairs" every text of a feed that would also read as UTF-8 once encoded as
+    Latin-1 (its guess at double-encoded feeds; it works on the document converted to UTF-8,
+    whatever its own encoding). That garbles real French text:
+    "PROXIMITÉ\u00a0(F/H)" (a capital É, then a non-breaking space) comes out
+    "PROXIMITɠ(F/H)". The guess is undone when the text before it is what the document
+    holds (as is, or XML-escaped) and the garbled one is not.
+
+    >>> as_published("PROXIMITɠ(F/H)", "<title>PROXIMITÉ\u00a0(F/H)</title>".encode())
+    'PROXIMITÉ\xa0(F/H)'
+    >>> as_published("Ingénieur", "<title>Ingénieur</title>".encode())
+    'Ingénieur'
+    """
+    if not text or text.isascii():
+        return text
+    try:
+        before = text.encode("utf-8").decode("latin-1")
+        if before.encode("latin-1").decode("utf-8") != text:
+            return text
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+    def written(value: str) -> bool:
+        try:
+            return (value.encode(encoding) in document
+                    or html.escape(value, quote=False).encode(encoding, "xmlcharrefreplace") in document)
+        except (UnicodeEncodeError, LookupError):
+            return False
+
+    return before if written(before) and not written(text) else text
+
+
 def parse_feed(text: str | bytes | None, url: str = "") -> Feed:
     """Parse an RSS 2.0 or Atom document (``bytes`` preferred: the XML declares its encoding).
 
@@ -188,6 +233,11 @@ def parse_feed(text: str | bytes | None, url: str = "") -> Feed:
     version = parsed.get("version") or ""
     atom = version.startswith("atom")
     entries = [_entry(item, atom) for item in parsed.get("entries") or []]
+    encoding = parsed.get("encoding") or "utf-8"
+    for entry in entries:
+        entry.title = as_published(entry.title, data, encoding)
+        entry.creator = as_published(entry.creator, data, encoding)
+        entry.categories = [as_published(c, data, encoding) or c for c in entry.categories]
     error = str(parsed.get("bozo_exception")) if parsed.get("bozo") else None
     if error:
         log.debug("feed %s is not well-formed: %s", url, error)
@@ -223,6 +273,11 @@ class FeedOfferPage:
         return text_of(first(_H1(self._article)))
 
     @cached_property
+    def published(self) -> str | None:
+        """The page's publication line as written: "Publiée le 13/11/2026", "Publiée il y a 3 jours"."""
+        return text_of(first(_PUBLISHED(self._article)))
+
+    @cached_property
     def description_html(self) -> str | None:
         div = first(_DESCRIPTION(self._article))
         return (inner_html(div) or None) if div is not None else None
@@ -233,10 +288,16 @@ class FeedOfferPage:
         return self.infos.get(EMPLOYER) or self.infos.get(SERVICE)
 
     def to_raw(self, entry: FeedEntry, source: str, kind: str = "feed") -> RawPosting:
-        """The item completed by its page: page values win, the item fills the gaps."""
+        """The item completed by its page: page values win, the item fills the gaps.
+
+        The title is the page's ``h1`` (the item's title says the same, but feed parsers may
+        re-decode its characters); the publication date is the item's ``pubDate`` (a precise
+        instant), else the page's publication line (possibly relative: "il y a 3 jours").
+        """
         raw = entry.to_raw(source, kind, detail_fetched=True)
         infos = self.infos
-        raw.title = raw.title or self.title
+        raw.title = self.title or raw.title
+        raw.published = raw.published or self.published
         raw.employer = self.employer or raw.employer
         raw.category = infos.get(CATEGORY) or raw.category
         raw.contract = infos.get(CONTRACT) or raw.contract

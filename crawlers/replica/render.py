@@ -1114,12 +1114,13 @@ def feed_rss(ds: Dataset, base: str, window: int = 100) -> str:
         contract = w.get("contract") or ""
         versant = ("\n      <category>Fonction publique territoriale</category>"
                    if t.get("public_service") == "territoriale" else "")
+        pub_date = ("" if feed_item_undated(p, ds.today)
+                    else f"      <pubDate>{rfc822(w['pub_instant'], w.get('pub_gmt', False))}</pubDate>\n")
         out.append(f"""    <item>
       <title>{esc(display_title(p, nbsp=NBSP, escape=False))}</title>
       <link>{base}{p.url}</link>
       <guid isPermaLink="false">{p.reference}</guid>
-      <pubDate>{rfc822(w['pub_instant'], w.get('pub_gmt', False))}</pubDate>
-      <dc:creator>{esc(t['employer'])}</dc:creator>
+{pub_date}      <dc:creator>{esc(t['employer'])}</dc:creator>
       <description><![CDATA[{summary}]]></description>
       <category>{esc('Catégorie ' + t['category'] if t.get('category') else '')}</category>
       <category>{esc(_feed_domain(p))}</category>
@@ -1140,6 +1141,14 @@ def feed_rss(ds: Dataset, base: str, window: int = 100) -> str:
 {''.join(out)}  </channel>
 </rss>
 """
+
+
+def feed_item_undated(p: Posting, today: date) -> bool:
+    """The digital items whose page dates them relatively carry no ``pubDate`` (optional in
+    RSS): the spider must then read the page's "Publiée il y a N jours"."""
+    w = p.wording
+    days = (today - w["pub_instant"].astimezone(PARIS).date()).days
+    return bool(w.get("relative_date")) and bool(p.truth.get("is_digital")) and 0 <= days <= 30
 
 
 def _feed_published(day: date, today: date, relative: bool) -> str:

@@ -155,3 +155,47 @@ def test_not_a_feed(text):
 def test_empty_but_valid_feed_is_a_feed():
     feed = parse_feed(b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>', "u")
     assert feed.is_feed and feed.entries == []
+
+
+UNDATED_ITEM = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Offres</title>
+<item><title>Data analyst (H/F)</title><link>https://example.org/offres/ETA-1.html</link>
+<guid isPermaLink="false">ETA-1</guid><dc:creator>Ville de Lyon</dc:creator>
+<category>Informatique</category><description><![CDATA[<p>Ville de Lyon</p>]]></description></item>
+</channel></rss>"""
+
+PAGE = """<html><body><article class="offre"><h1>Data analyst (H/F)</h1>
+<p class="offre-date">Publiée il y a 3 jours</p>
+<dl class="offre-infos"><dt>Localisation</dt><dd>Lyon (69)</dd></dl>
+<div class="offre-description"><p>Analyse des données.</p></div></article></body></html>"""
+
+
+def test_an_item_without_pubdate_takes_the_pages_publication_line_and_a_content_key():
+    entry = parse_feed(UNDATED_ITEM, "https://example.org/offres/rss.xml").entries[0]
+    assert entry.published is None
+    key = entry.listing_key
+    assert key and key.startswith("sha1:")
+    assert parse_feed(UNDATED_ITEM, "x").entries[0].listing_key == key  # stable across crawls
+    changed = UNDATED_ITEM.replace(b"Data analyst (H/F)", b"Data scientist (H/F)")
+    assert parse_feed(changed, "x").entries[0].listing_key != key
+    raw = FeedOfferPage(PAGE, entry.link).to_raw(entry, "flux")
+    assert raw.published == "Publiée il y a 3 jours"
+
+
+def test_the_pages_title_wins_over_the_items():
+    """feedparser may re-decode a title's characters; the page's h1 is the offer's title."""
+    entry = parse_feed(UNDATED_ITEM.replace(b"Data analyst (H/F)", b"DATA ANALYST"), "x").entries[0]
+    raw = FeedOfferPage(PAGE, entry.link).to_raw(entry, "flux")
+    assert raw.title == "Data analyst (H/F)"
+
+
+@pytest.mark.parametrize("title", ["TECHNICIEN DE PROXIMITÉ\u00a0(F/H)", "Ingénieur·e réseau – Télécoms", "Chef de projet"])
+def test_titles_of_a_utf8_feed_are_read_as_written(title):
+    """feedparser's guess at double-encoded UTF-8 must not garble real text (É + U+00A0)."""
+    xml = UNDATED_ITEM.replace(b"Data analyst (H/F)", title.encode("utf-8"))
+    assert parse_feed(xml, "x").entries[0].title == title
+    no_declaration = xml.replace(b'<?xml version="1.0" encoding="UTF-8"?>\n', b"")
+    assert parse_feed(no_declaration, "x").entries[0].title == title
+    latin1 = xml.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"').decode("utf-8").encode("latin-1", "replace")
+    if "–" not in title and "·" not in title:
+        assert parse_feed(latin1, "x").entries[0].title == title
