@@ -178,6 +178,16 @@ def offer_status(deadline: date | None, posting_statuses: Iterable[str], today: 
 # ----------------------------------------------------------------------------- refresh
 
 
+#: the offer columns a refresh reads (and may write)
+_OFFER_COLUMNS = (
+    Offer.id, Offer.status, Offer.expired_at, Offer.expired_reason, Offer.search_text, Offer.employer_search,
+    Offer.first_seen_at, Offer.last_seen_at, Offer.updated_at, *(getattr(Offer, name) for name in RECORD_FIELDS),
+)
+#: what a refresh writes for an offer that changed in any way (one shape: one executemany per chunk)
+_WRITTEN = (*RECORD_FIELDS, "status", "expired_at", "expired_reason", "search_text", "employer_search",
+            "first_seen_at", "last_seen_at", "updated_at")
+
+
 def refresh_offers(session: Session, offer_ids: Iterable[str], *, run_id: int | None,
                    today: date | None = None) -> int:
     """Recompute the offers ``offer_ids`` from their digital postings; returns how many changed.
@@ -193,15 +203,17 @@ def refresh_offers(session: Session, offer_ids: Iterable[str], *, run_id: int | 
     without any digital posting is deleted (with its ``offer_merges``; a ``changes`` row
     ``status`` → ``deleted`` records it). Unknown ids are ignored.
 
-    Works in chunks of a few hundred offers: two SELECTs per chunk, the updates flushed
-    together.
+    Works on rows, in chunks of a few hundred offers: two SELECTs per chunk, then one bulk
+    UPDATE of the offers that moved (no ORM object per offer: a first crawl refreshes
+    thousands).
     """
     today = today or paris_today()
     ids = sorted({i for i in offer_ids if i})
     changed_count = 0
+    session.flush()  # offers the dedup step just added must be in the database to be read back
     for chunk in chunked(ids):
-        offers = {o.id: o for o in session.scalars(
-            select(Offer).where(Offer.id.in_(chunk)).execution_options(populate_existing=True))}
+        offers = {row.id: dict(row._mapping) for row in session.execute(
+            select(*_OFFER_COLUMNS).where(Offer.id.in_(chunk)))}
         postings: dict[str, list[dict[str, Any]]] = {oid: [] for oid in offers}
         rows = session.execute(select(*_POSTING_COLUMNS)
                                .where(Posting.offer_id.in_(list(offers)), Posting.is_digital.is_(True)))
@@ -209,57 +221,68 @@ def refresh_offers(session: Session, offer_ids: Iterable[str], *, run_id: int | 
             postings[row.offer_id].append(dict(row._mapping))
         now = utcnow()
         changes: list[dict[str, Any]] = []
-        empty: list[Offer] = []
+        updates: list[dict[str, Any]] = []
+        empty: list[dict[str, Any]] = []
         for oid, offer in offers.items():
             if not postings[oid]:
                 empty.append(offer)
                 continue
-            changed, rows_changes = _apply(offer, postings[oid], today=today, now=now, run_id=run_id)
+            changed, rows_changes, values = _apply(offer, postings[oid], today=today, now=now, run_id=run_id)
             changes.extend(rows_changes)
             changed_count += changed
+            if values is not None:
+                updates.append(values)
+        if updates:
+            session.execute(update(Offer), updates, execution_options={"synchronize_session": False})
         for offer in empty:
-            changes.append(change_row("offer", offer.id, "status", offer.status, "deleted", run_id=run_id, at=now))
-            session.execute(update(Posting).where(Posting.offer_id == offer.id).values(offer_id=None)
+            changes.append(change_row("offer", offer["id"], "status", offer["status"], "deleted",
+                                      run_id=run_id, at=now))
+            log.info("offer %s has no digital posting left: deleted", offer["id"])
+        if empty:
+            gone = [offer["id"] for offer in empty]
+            session.execute(update(Posting).where(Posting.offer_id.in_(gone)).values(offer_id=None)
                             .execution_options(synchronize_session=False))
-            session.execute(delete(OfferMerge).where(OfferMerge.offer_id == offer.id))
-            session.delete(offer)
-            changed_count += 1
-            log.info("offer %s has no digital posting left: deleted", offer.id)
-        session.flush()
+            session.execute(delete(OfferMerge).where(OfferMerge.offer_id.in_(gone)))
+            session.execute(delete(Offer).where(Offer.id.in_(gone)).execution_options(synchronize_session=False))
+            changed_count += len(gone)
         insert_changes(session, changes)
+    session.expire_all()  # ORM objects loaded before (dedup's new offers) must read the new values
     return changed_count
 
 
-def _apply(offer: Offer, postings: Sequence[Mapping[str, Any]], *, today: date, now: datetime,
-           run_id: int | None) -> tuple[bool, list[dict[str, Any]]]:
-    """Set the merged values on ``offer``; return (whether its record or status changed, its ``changes`` rows)."""
+def _apply(offer: Mapping[str, Any], postings: Sequence[Mapping[str, Any]], *, today: date, now: datetime,
+           run_id: int | None) -> tuple[bool, list[dict[str, Any]], dict[str, Any] | None]:
+    """The merged values of ``offer``: (whether its record or status changed, its ``changes`` rows,
+    the row to write — every :data:`_WRITTEN` column and ``id`` — or None when nothing moved)."""
     merged = merge_postings(postings)
     status, reason = offer_status(merged.values["deadline"], (p["status"] for p in postings), today)
     new = {**merged.values, "status": status}
-    first_time = offer.search_text is None
+    first_time = offer["search_text"] is None
     changes = [] if first_time else [
-        change_row("offer", offer.id, name, getattr(offer, name), new[name], run_id=run_id, at=now)
-        for name in TRACKED_FIELDS if as_change_text(getattr(offer, name)) != as_change_text(new[name])
+        change_row("offer", offer["id"], name, offer[name], new[name], run_id=run_id, at=now)
+        for name in TRACKED_FIELDS if as_change_text(offer[name]) != as_change_text(new[name])
     ]
+    row = {name: offer[name] for name in _WRITTEN}
     if status == "expired":
-        if offer.status != "expired" or offer.expired_at is None:
-            offer.expired_at = now
-        offer.expired_reason = reason
+        if offer["status"] != "expired" or offer["expired_at"] is None:
+            row["expired_at"] = now
+        row["expired_reason"] = reason
     else:
-        offer.expired_at = offer.expired_reason = None
-    moved = {name for name, value in new.items() if getattr(offer, name) != value}
-    for name in moved:
-        setattr(offer, name, new[name])
-    offer.first_seen_at = min(p["first_seen_at"] for p in postings)
-    offer.last_seen_at = max(p["last_seen_at"] for p in postings)
+        row["expired_at"] = row["expired_reason"] = None
+    moved = {name for name, value in new.items() if offer[name] != value}
+    row.update(new)
+    row["first_seen_at"] = min(p["first_seen_at"] for p in postings)
+    row["last_seen_at"] = max(p["last_seen_at"] for p in postings)
     if first_time or moved & {"title", "description"}:  # folding long texts is the costly part
-        offer.search_text = fold(f"{new['title'] or ''} {new['description'] or ''}")
+        row["search_text"] = fold(f"{new['title'] or ''} {new['description'] or ''}")
     if first_time or "employer" in moved:
-        offer.employer_search = fold(new["employer"]) or None
+        row["employer_search"] = fold(new["employer"]) or None
     changed = first_time or bool(changes)
     if changed:
-        offer.updated_at = now
-    return changed, changes
+        row["updated_at"] = now
+    if row == {name: offer[name] for name in _WRITTEN}:
+        return changed, changes, None
+    return changed, changes, {**row, "id": offer["id"]}
 
 
 def expire_by_deadline(session: Session, *, run_id: int | None, today: date | None = None) -> int:

@@ -573,9 +573,11 @@ def remember_non_offer(session: Session, source: str, url: str, listing_key: str
 def known_listing_entries(session: Session, source: str) -> dict[str, KnownEntry]:
     """What the next crawl of ``source`` may skip, keyed by listing ref.
 
-    ``{listing_ref: {"reference", "listing_key", "offer": True}}`` for the postings whose
-    detail page was fetched and that are not gone, and ``{url: {"reference": None,
-    "listing_key", "offer": False}}`` for the source's known non-offer pages (a posting
+    ``{listing_ref: {"reference", "listing_key", "offer": True}}`` for the postings that are
+    not gone — whether their detail page was read or their listing entry alone said enough
+    (a feed item classified not digital from its title: an unchanged one is not even
+    classified again; the periodic full refresh reconsiders it) — and ``{url: {"reference":
+    None, "listing_key", "offer": False}}`` for the source's known non-offer pages (a posting
     wins when both name the same URL).
     """
     known: dict[str, KnownEntry] = {}
@@ -584,7 +586,7 @@ def known_listing_entries(session: Session, source: str) -> dict[str, KnownEntry
         known[url] = {"reference": None, "listing_key": key, "offer": False}
     rows = session.execute(
         select(Posting.listing_ref, Posting.reference, Posting.listing_key).where(
-            Posting.source == source, Posting.detail_fetched.is_(True), Posting.status != "gone",
+            Posting.source == source, Posting.status != "gone",
             Posting.listing_ref.is_not(None),
         )
     )

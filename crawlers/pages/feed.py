@@ -21,12 +21,11 @@ startup the employer (``author/name`` is kept in ``extra``).
 from __future__ import annotations
 
 import hashlib
-import html
 import logging
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Mapping
 
 import feedparser
 from lxml.cssselect import CSSSelector
@@ -187,37 +186,49 @@ def _entry(item: Any, atom: bool) -> FeedEntry:
     )
 
 
-def as_published(text: str | None, document: bytes, encoding: str = "utf-8") -> str | None:
-    """``text`` as the ``document`` writes it, undoing feedparser's re-decoding guess.
+#: a Latin-1 reading of a UTF-8 sequence: lead char then the continuation chars it needs
+_UTF8_AS_LATIN1 = re.compile("[\u00c2-\u00df][\u0080-\u00bf]|[\u00e0-\u00ef][\u0080-\u00bf]{2}"
+                             "|[\u00f0-\u00f4][\u0080-\u00bf]{3}")
+
+
+def redecoding_repairs(document: str) -> dict[str, str]:
+    """What feedparser's re-decoding guess may have made of the ``document``'s text: garbled → written.
 
     feedparser "repairs" every text of a feed that would also read as UTF-8 once encoded as
-    Latin-1 (its guess at double-encoded feeds; it works on the document converted to UTF-8,
-    whatever its own encoding). That garbles real French text:
-    "PROXIMITÉ\u00a0(F/H)" (a capital É, then a non-breaking space) comes out
-    "PROXIMITɠ(F/H)". The guess is undone when the text before it is what the document
-    holds (as is, or XML-escaped) and the garbled one is not.
+    Latin-1 (its guess at double-encoded feeds, applied whatever the feed's encoding). That
+    garbles real French text: "PROXIMITÉ\u00a0(F/H)" (a capital É, then a non-breaking
+    space) comes out "PROXIMITɠ(F/H)". The sequences of the document that the guess can turn
+    into something else are few (and usually none): each maps its garbled form back, unless
+    the document itself also holds that garbled form.
 
-    >>> as_published("PROXIMITɠ(F/H)", "<title>PROXIMITÉ\u00a0(F/H)</title>".encode())
-    'PROXIMITÉ\xa0(F/H)'
-    >>> as_published("Ingénieur", "<title>Ingénieur</title>".encode())
-    'Ingénieur'
+    >>> redecoding_repairs("<title>PROXIMITÉ\u00a0(F/H)</title>")
+    {'ɠ': 'É\xa0'}
+    >>> redecoding_repairs("<title>Ingénieur·e réseau</title>")
+    {}
     """
-    if not text or text.isascii():
-        return text
-    try:
-        before = text.encode("utf-8").decode("latin-1")
-        if before.encode("latin-1").decode("utf-8") != text:
-            return text
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return text
-    def written(value: str) -> bool:
+    repairs: dict[str, str] = {}
+    for written in set(_UTF8_AS_LATIN1.findall(document)):
         try:
-            return (value.encode(encoding) in document
-                    or html.escape(value, quote=False).encode(encoding, "xmlcharrefreplace") in document)
-        except (UnicodeEncodeError, LookupError):
-            return False
+            garbled = written.encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if garbled not in document:
+            repairs[garbled] = written
+    return repairs
 
-    return before if written(before) and not written(text) else text
+
+def as_published(text: str | None, repairs: Mapping[str, str]) -> str | None:
+    """``text`` with feedparser's re-decoding undone (see :func:`redecoding_repairs`).
+
+    >>> as_published("PROXIMITɠ(F/H)", {"ɠ": "É\u00a0"})
+    'PROXIMITÉ\xa0(F/H)'
+    """
+    if not text or not repairs or text.isascii():
+        return text
+    for garbled, written in repairs.items():
+        if garbled in text:
+            text = text.replace(garbled, written)
+    return text
 
 
 def parse_feed(text: str | bytes | None, url: str = "") -> Feed:
@@ -233,11 +244,16 @@ def parse_feed(text: str | bytes | None, url: str = "") -> Feed:
     version = parsed.get("version") or ""
     atom = version.startswith("atom")
     entries = [_entry(item, atom) for item in parsed.get("entries") or []]
-    encoding = parsed.get("encoding") or "utf-8"
-    for entry in entries:
-        entry.title = as_published(entry.title, data, encoding)
-        entry.creator = as_published(entry.creator, data, encoding)
-        entry.categories = [as_published(c, data, encoding) or c for c in entry.categories]
+    try:
+        document = data.decode(parsed.get("encoding") or "utf-8", "replace")
+    except LookupError:
+        document = data.decode("utf-8", "replace")
+    repairs = redecoding_repairs(document)
+    if repairs:
+        for entry in entries:
+            entry.title = as_published(entry.title, repairs)
+            entry.creator = as_published(entry.creator, repairs)
+            entry.categories = [as_published(c, repairs) or c for c in entry.categories]
     error = str(parsed.get("bozo_exception")) if parsed.get("bozo") else None
     if error:
         log.debug("feed %s is not well-formed: %s", url, error)

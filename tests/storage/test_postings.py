@@ -279,6 +279,8 @@ def test_known_listing_entries(engine):
         remember_non_offer(s, "other", "https://jp/home", None, "no JobPosting")
         assert known_listing_entries(s, "jp") == {
             "https://jp/f": {"reference": "F", "listing_key": "2026-11-01", "offer": True},
+            # read from its listing entry alone (a feed item not digital): known as well
+            "https://jp/l": {"reference": "L", "listing_key": "k1", "offer": True},
             "https://jp/about": {"reference": None, "listing_key": "2026-02-01", "offer": False},
         }
         # a listed page that now carries an offer is no longer a non-offer page
@@ -351,7 +353,8 @@ def test_a_listing_only_sighting_keeps_the_last_detail_fetch_time(engine):
         upsert_postings(s, [(p, raw(p, detail_fetched=False, listing_key="k2"))], run_id=run, seen_at=T1)
         row = stored(s, "F1", "feed")
         assert (row.detail_fetched, row.detail_fetched_at, row.last_seen_at) == (False, T0, T1)
-        assert known_listing_entries(s, "feed") == {}
+        # known by its latest listing entry: unchanged, the next crawl skips it
+        assert known_listing_entries(s, "feed") == {"F1": {"reference": "F1", "listing_key": "k2", "offer": True}}
 
 
 def test_postgresql_statistics_follow_a_first_big_load(engine):
