@@ -4,7 +4,9 @@
   under CI (``CI`` set) where it fails.
 - ``pg_url``: ``CATALOGUE_TEST_PG_URL``. Unset → skip, except under CI where it fails.
 - ``db_url``: parametrized over a fresh SQLite file and (when available) a fresh
-  PostgreSQL schema, so storage tests run on both targets.
+  PostgreSQL schema, so storage tests run on both targets; ``engine`` on it.
+- ``module_engine``: one database per module and dialect; ``emptied_engine``: that database
+  emptied before each test (fast on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from pgdb import BACKENDS, module_database
 from pgdb import fresh_pg_database as _fresh_pg_database
 
 REPO = Path(__file__).resolve().parent.parent
@@ -80,3 +83,27 @@ def engine(db_url: str):
     eng = connect(db_url, auto_upgrade=True)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """One migrated database per test module and dialect (SQLite, then PostgreSQL)."""
+    with module_database(request, tmp_path_factory) as eng:
+        yield eng
+
+
+@pytest.fixture
+def emptied_engine(module_engine):
+    """The module's database, emptied: a fresh catalogue for each test, without the cost of
+    creating a database per test (slow on PostgreSQL). A module uses it as its ``engine``::
+
+        @pytest.fixture
+        def engine(emptied_engine):
+            return emptied_engine
+    """
+    from storage.models import Base
+
+    with module_engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    return module_engine

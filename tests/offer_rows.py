@@ -18,6 +18,8 @@ import pytest
 
 from sqlalchemy import Engine, insert, select
 
+from pgdb import BACKENDS, module_database  # noqa: F401 - re-exported for the export/stats tests
+
 from normalize.text import fold
 from storage.models import Offer, Posting
 
@@ -52,35 +54,6 @@ def posting(offer_id: str, source: str, reference: str, url: str | None = None) 
     return {"offer_id": offer_id, "source": source, "reference": reference,
             "url": url or f"https://{source}.example/offre/{reference}", "title": "x",
             "first_seen_at": SEEN, "last_seen_at": SEEN, "dedup_pending": False}
-
-
-@contextmanager
-def module_database(request: Any, tmp_path_factory: Any) -> Iterator[Engine]:
-    """A fresh, migrated catalogue database for a module-scoped fixture parametrized
-    ``"sqlite"`` / ``"postgresql"`` (as ``tests/conftest.py``'s ``db_url``), dropped after.
-
-    For read-only tests: one database (and one insert) serves a whole table of cases.
-    """
-    from pgdb import fresh_pg_database as _fresh_pg_database  # the throw-away PostgreSQL database helper
-
-    from storage.db import connect
-
-    drop = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('catalogue') / 'catalogue.db'}"
-    else:
-        url, drop = _fresh_pg_database(request.getfixturevalue("pg_server_url"))
-    engine = connect(url, auto_upgrade=True)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        if drop is not None:
-            drop()
-
-
-#: params for a module-scoped fixture using :func:`module_database`
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 
 
 def insert_rows(engine: Engine, offers: list[dict[str, Any]], postings: list[dict[str, Any]] = ()) -> None:

@@ -1,9 +1,23 @@
-"""Throw-away PostgreSQL databases for tests (imported by conftest.py and test modules)."""
+"""Throw-away databases for tests (imported by conftest.py and test modules).
+
+- :func:`fresh_pg_database`: a new, empty PostgreSQL database on the test server.
+- :func:`module_database`: a migrated catalogue database (SQLite or PostgreSQL) for a
+  module-scoped fixture parametrized with :data:`BACKENDS`.
+
+``tests/conftest.py`` builds its fixtures on them (``module_engine``, ``emptied_engine``).
+"""
 
 from __future__ import annotations
 
 import uuid
-from typing import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Callable
+
+import pytest
+
+#: params of a module-scoped fixture on both databases
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 
 
 def fresh_pg_database(server_url: str) -> tuple[str, Callable[[], None]]:
@@ -29,3 +43,23 @@ def fresh_pg_database(server_url: str) -> tuple[str, Callable[[], None]]:
         admin.dispose()
 
     return url, drop
+
+
+@contextmanager
+def module_database(request: Any, tmp_path_factory: Any) -> Iterator[Any]:
+    """A fresh, migrated catalogue database for a module-scoped fixture parametrized
+    ``"sqlite"`` / ``"postgresql"`` (:data:`BACKENDS`), disposed of and dropped afterwards."""
+    from storage.db import connect
+
+    drop = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('catalogue') / 'catalogue.db'}"
+    else:
+        url, drop = fresh_pg_database(request.getfixturevalue("pg_server_url"))
+    engine = connect(url, auto_upgrade=True)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if drop is not None:
+            drop()

@@ -46,31 +46,10 @@ MINISTRY = {
 MERGED_MINISTRY = ["Services du Premier ministre", None, "Ministère de l'Éducation nationale"]
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def module_engine(request, tmp_path_factory):
-    """One migrated database per module and dialect (creating a PostgreSQL database per test is slow)."""
-    from pgdb import fresh_pg_database as _fresh_pg_database
-    from storage.db import connect
-
-    drop = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'catalogue.db'}"
-    else:
-        url, drop = _fresh_pg_database(request.getfixturevalue("pg_server_url"))
-    eng = connect(url, auto_upgrade=True)
-    yield eng
-    eng.dispose()
-    if drop:
-        drop()
-
-
 @pytest.fixture
-def engine(module_engine):
-    """The module's database, emptied: every test starts from a fresh catalogue."""
-    with module_engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
-    return module_engine
+def engine(emptied_engine):
+    """One database per module (tests/conftest.py), emptied before each test."""
+    return emptied_engine
 
 
 # ------------------------------------------------------------------------ helpers

@@ -30,31 +30,10 @@ T1 = T0 + timedelta(days=1)
 T2 = T0 + timedelta(days=2)
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def module_engine(request, tmp_path_factory):
-    """One migrated database per module and dialect (creating a PostgreSQL database per test is slow)."""
-    from pgdb import fresh_pg_database as _fresh_pg_database
-    from storage.db import connect
-
-    drop = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'catalogue.db'}"
-    else:
-        url, drop = _fresh_pg_database(request.getfixturevalue("pg_server_url"))
-    eng = connect(url, auto_upgrade=True)
-    yield eng
-    eng.dispose()
-    if drop:
-        drop()
-
-
 @pytest.fixture
-def engine(module_engine):
-    """The module's database, emptied: every test starts from a fresh catalogue."""
-    with module_engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
-    return module_engine
+def engine(emptied_engine):
+    """One database per module (tests/conftest.py), emptied before each test."""
+    return emptied_engine
 
 
 def posting(reference: str, source: str = "pep", **fields) -> NormalizedPosting:
