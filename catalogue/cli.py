@@ -7,6 +7,7 @@ Each area registers its commands from ``catalogue/commands/<area>.py`` (a
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import sys
 
@@ -17,8 +18,12 @@ try:  # recent Typer releases vendor Click
 except ImportError:  # pragma: no cover - older Typer depends on Click
     import click  # type: ignore[no-redef]
 
-from catalogue.common import CliError
+from sqlalchemy.exc import DBAPIError
+
+from catalogue.common import CliError, short_error
 from pipeline.logs import setup_logging
+
+logger = logging.getLogger(__name__)
 
 app = typer.Typer(
     name="catalogue",
@@ -35,8 +40,6 @@ def _options(
 ) -> None:
     """The public digital-job catalogue: crawl the sources, build the catalogue, export it."""
     if verbose:
-        import logging
-
         logging.getLogger().setLevel(logging.INFO)
 
 
@@ -82,6 +85,24 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"catalogue: error: {exc}", file=sys.stderr)
         return exc.code
+    # Exit code 2 like every other error: 1 means "a crawl or a source failed" (`crawl`, `status`),
+    # which a monitoring script must not read into a broken command.
+    except BrokenPipeError:  # `catalogue runs | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
+    except OSError as exc:  # stdout on a full disk, a file that cannot be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"catalogue: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except DBAPIError as exc:  # the database went away or refused a statement mid-command
+        logger.debug("database error", exc_info=True)
+        print(f"catalogue: error: database error: {short_error(exc)}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - a bug: one line for the user, the traceback on demand
+        logger.debug("unexpected error", exc_info=True)
+        print(f"catalogue: error: unexpected {type(exc).__name__}: {short_error(exc)} "
+              "(CATALOGUE_LOG_LEVEL=DEBUG shows the traceback)", file=sys.stderr)
+        return 2
     if isinstance(result, int):
         return result
     return 0

@@ -37,16 +37,29 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def get_config(path: str | None) -> Config:
+    """The sources configuration, or a one-line error.
+
+    Besides :class:`ConfigError` (not TOML, a bad source), a path that is a directory or
+    unreadable, and a file that is not UTF-8 text, are user errors too.
+    """
     try:
         return load_config(path)
     except ConfigError as exc:
         fail(str(exc))
+    except UnicodeDecodeError:
+        fail(f"configuration file {path} is not UTF-8 text (a TOML file is)")
+    except OSError as exc:
+        fail(f"cannot read configuration file {exc.filename or path}: {exc.strerror or exc}")
 
 
-def get_engine(db: str | None):
-    """An engine on a current catalogue database, or a one-line error."""
+def get_engine(db: str | None, *, must_exist: bool = False):
+    """An engine on a current catalogue database, or a one-line error.
+
+    ``must_exist``: commands that only read the catalogue refuse to create a new SQLite
+    file (see :func:`storage.db.connect`).
+    """
     try:
-        return connect(db)
+        return connect(db, must_exist=must_exist)
     except DatabaseError as exc:
         fail(str(exc))
 

@@ -62,6 +62,9 @@ _SCHEMA_LIST = re.compile(r"[A-Z_]+(?:\s*[,;+|]\s*[A-Z_]+)+")
 
 _CATEGORY = re.compile(r"\b(?:categorie|cat\.?)\s*:?\s*(a\s?\+|[abc])(?![^\W\d_])")
 _BARE_CATEGORY = re.compile(r"^(a\s?\+|[abc])(?![^\W\d_])")
+#: a second category right after the first ("A ou B", "A/B", "B, C"): the offer is open to
+#: several, and one value in the record would be wrong for the others
+_MORE_CATEGORY = re.compile(r"^\s*(?:ou|et|/|,|-)\s*(?:categorie\s*|cat\.?\s*)?(a\s?\+|[abc])(?![^\W\d_])")
 _SILENT_CATEGORY = re.compile(r"^(?:-|n/?a|sans objet|hors categorie|non renseigne|non precise|aucune?)$")
 
 _VERSANTS = (
@@ -137,6 +140,10 @@ def parse_contract(value: str | list[str] | None, *, warnings: list[str] | None 
 def parse_category(value: str | None, *, warnings: list[str] | None = None) -> str | None:
     """``A+``, ``A``, ``B`` or ``C`` from "Catégorie A (cadre)", "Cat. B", "A (ingénieur
     territorial)", a bare letter…; ``None`` when absent or unreadable.
+
+    An offer open to several categories ("A ou B", "Catégorie B/C") has no one category:
+    ``None`` and ``"category: several categories '…'"`` (the first letter would be wrong
+    for every reader filtering on the other).
     """
     text = clean_text(value)
     if not text:
@@ -144,7 +151,13 @@ def parse_category(value: str | None, *, warnings: list[str] | None = None) -> s
     folded = fold(text)
     match = _CATEGORY.search(folded) or _BARE_CATEGORY.match(folded)
     if match:
-        return match.group(1).replace(" ", "").upper()
+        first = match.group(1).replace(" ", "").upper()
+        more = _MORE_CATEGORY.match(folded[match.end():])
+        if more and more.group(1).replace(" ", "").upper() != first:
+            if warnings is not None:
+                warnings.append(f"category: several categories {text[:80]!r}")
+            return None
+        return first
     if not _SILENT_CATEGORY.match(folded) and warnings is not None:
         warnings.append(f"category: unknown category {text[:80]!r}")
     return None

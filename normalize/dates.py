@@ -32,7 +32,10 @@ English, day-first), imported on first use only. A value that still cannot be re
 ``None`` and, when a ``warnings`` list is given, ``"<field>: unknown date format '…'"``
 (``"<field>: invalid date '31/02/2026'"`` for a date that does not exist).
 Phrases that say there is no date ("Dès que possible", "Non renseignée") give ``None``
-without a warning.
+without a warning. A date more than :data:`PLAUSIBLE_YEARS` years away from ``now``
+("31/12/9999", "01/01/1900": placeholders of the source's software) gives ``None`` and
+``"<field>: implausible date …"``: kept, it would win the merge's "earliest
+``published_at``" or keep an offer open forever.
 
 A timestamp with an offset (or ``Z``, or an RFC 822 zone) is converted to ``tz`` before
 its date is taken; a timestamp without one is taken as already local.
@@ -52,6 +55,8 @@ from normalize.text import clean_text, fold
 log = logging.getLogger(__name__)
 
 DEFAULT_TZ = "Europe/Paris"
+#: a date further than this from ``now`` is a placeholder, not a date (None and a warning)
+PLAUSIBLE_YEARS = 20
 #: longer texts are not handed to dateparser (a date field is short; a paragraph is not a date)
 _DATEPARSER_MAX_CHARS = 120
 
@@ -199,10 +204,10 @@ def parse_date(
     if not cleaned:
         return None
     zone = _zone(tz)
+    now = now or datetime.now(zone)
     found = _fast_paths(cleaned, zone)
     if found is None:
         folded = fold(cleaned)
-        now = now or datetime.now(zone)
         found = _long_date(folded, now, zone) or _relative(folded, now, zone)
         if found is None:
             if _NO_DATE.search(folded):
@@ -215,6 +220,10 @@ def parse_date(
         return None
     if found is None and warnings is not None:
         warnings.append(f"{field}: unknown date format {cleaned[:80]!r}")
+    if found is not None and abs(found.year - _local_date(now, zone).year) > PLAUSIBLE_YEARS:
+        if warnings is not None:
+            warnings.append(f"{field}: implausible date {cleaned[:80]!r}")
+        return None
     return found
 
 

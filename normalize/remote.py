@@ -12,6 +12,9 @@ Read from the folded label, in this order:
 3. *partial*: "Oui", "Possible", "Télétravail partiel possible", "Jusqu'à 2 jours…",
    "2 jours par semaine", "hybride", "occasionnel", a bare "Télétravail" → ``partiel``.
 
+A label written in front of its value ("Télétravail possible : Non", "Télétravail : oui")
+is read by its value alone: the label's own words ("télétravail possible") say nothing.
+
 ``True``/``False`` (a JSON boolean) mean ``partiel``/``aucun``. ``None``, an empty label or
 "Non renseigné" → ``None`` (the source says nothing); any other label → ``None`` and, when a ``warnings``
 list is given, ``"remote: unknown remote label '…'"``.
@@ -25,11 +28,13 @@ from normalize.text import clean_text, fold
 
 REMOTE_VALUES = ("aucun", "partiel", "total")
 
+#: a field label in front of its value: "Télétravail possible : ", "Télétravail :", "Remote:"
+_LABEL = re.compile(r"^(?:possibilite de )?(?:teletravail|remote)(?: possible| autorise)?\s*:\s*(?=\S)")
 #: labels that say nothing: None without a warning
 _SILENT = re.compile(r"^(?:non (?:renseigne|precise|communique|defini)e?|n/?a|nc|-+|a (?:definir|voir))$")
 _NONE = re.compile(
     r"^non\b|^no$|\bpas (?:de |du |en )?teletravail|\baucun\b|\bsans teletravail"
-    r"|teletravail (?:non|impossible|exclu|interdit)|\bnon (?:autorise|eligible|possible|ouvert)"
+    r"|teletravail (?:non|impossible|exclu|interdit)|\bnon (?:autorise|eligible|possible|ouvert)|\bimpossible\b"
     r"|\bpresentiel\b|\bsur site uniquement\b|^0 jours?\b"
 )
 _FULL = re.compile(
@@ -49,7 +54,7 @@ def parse_remote(value: object, *, warnings: list[str] | None = None) -> str | N
     text = clean_text(value)
     if not text:
         return None
-    folded = fold(text)
+    folded = _LABEL.sub("", fold(text))
     if _SILENT.match(folded):
         return None
     if _NONE.search(folded):

@@ -27,7 +27,7 @@ What a source may give, and what comes out:
 
 Reading a text: entities, U+00A0/U+202F and whitespace are cleaned; percentages are
 dropped ("majorée de 40 %" is not an amount); the text is cut into clauses at ``;``,
-brackets and "soit"; in each clause the amounts are the figures followed by ``€``,
+brackets, "soit" and ", " (a comma then a space: never a decimal comma); in each clause the amounts are the figures followed by ``€``,
 ``euros``, ``k€`` or ``k`` (``k`` × 1000), plus a bare figure that opens a range closed by
 such an amount ("entre 3 200 **et** 3 800 €", "45 **-** 55 k€"). A text with no currency
 at all but a salary word (brut, net, annuel, mensuel, salaire, rémunération) takes its
@@ -44,8 +44,9 @@ is taken as gross. Net figures never fill ``min``/``max``: they go to ``Salary.n
 
 ``None`` without a warning for what says there is no amount ("Non renseignée", "Selon
 grille indiciaire + RIFSEEP", a percentage); ``None`` with a warning (``"salary: …"``) for a
-text whose figures cannot be read, an hourly or daily amount, or a gross annual figure
-outside 5 000–500 000 €.
+text whose figures cannot be read, an hourly or daily amount (a "TJM" too), a range whose
+highest figure is more than 4 times its lowest (they were not one range), or a gross annual
+figure outside 5 000–500 000 €.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ ANNUAL_RANGE = (5_000, 500_000)
 #: the magnitude rule for a figure without a period
 ANNUAL_FROM = 10_000
 MONTHLY_FROM = 500
+#: the highest figure of one range is at most this many times its lowest: beyond, the
+#: figures were not one range (a monthly and an annual amount read together) — None, a warning
+MAX_SPREAD = 4
 
 
 @dataclass(frozen=True)
@@ -85,19 +89,24 @@ class _Range:
 _NON_DIGIT = re.compile(r"\D")
 _DIGIT = re.compile(r"\d")
 _PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s*%")
-_CLAUSE_SPLIT = re.compile(r"[;()\[\]]|\bsoit\b")
+#: clause boundaries: ";", brackets, "soit", and a comma followed by a space (a decimal comma never is):
+#: "28 000 € – 35 000 € brut annuel, 2 100 € net mensuel" is two clauses, each with its own period
+_CLAUSE_SPLIT = re.compile(r"[;()\[\]]|,\s|\bsoit\b")
 _AMOUNT = re.compile(
     r"(?<![\w.,])(\d{1,3}(?:[ .'’]\d{3})+|\d+)(?:,(\d{1,2})|\.(\d{1,2}))?(?![\d])"
     r"\s*(k\s*€|k(?:eur|euros?)?\b|€|eur(?:os?)?\b)?"
 )
-_RANGE_CONNECTOR = re.compile(r"^\s*(?:€|eur(?:os?)?)?\s*(?:bruts?|nets?)?\s*(?:-|–|—|a|et|au|jusqu'a|/)\s*$")
+_RANGE_CONNECTOR = re.compile(r"^\s*(?:€|eur(?:os?)?)?\s*(?:brute?s?|net(?:te)?s?)?\s*(?:-|–|—|a|et|au|jusqu'a|/)\s*$")
 _CURRENCY = re.compile(r"€|\beur(?:os?)?\b|\bk€")
-_SALARY_WORD = re.compile(r"\b(?:bruts?|nets?|annuel\w*|mensuel\w*|salaires?|remuneration|traitement)\b")
-_NET = re.compile(r"\bnets?\b")
-_GROSS = re.compile(r"\bbruts?\b")
+_SALARY_WORD = re.compile(r"\b(?:brute?s?|net(?:te)?s?|annuel\w*|mensuel\w*|salaires?|remuneration|traitement)\b")
+#: "net", "nets", "nette(s)" ("rémunération nette"); "brut", "bruts", "brute(s)"
+_NET = re.compile(r"\bnet(?:te)?s?\b")
+_GROSS = re.compile(r"\bbrute?s?\b")
 _ANNUAL = re.compile(r"annuel|(?:/|\bpar)\s*an(?:nee)?\b|\byear|\bk€?\s*/?\s*an\b")
-_MONTHLY = re.compile(r"mensuel|(?:/|\bpar)\s*mois\b|(?:€|\bbruts?|\bnets?)\s+mois\b|\bmonth")
-_HOURLY_DAILY = re.compile(r"horaire|(?:/|\bpar|\bde l')\s*(?:heure|jour)\b|/\s*h\b|\bhour|journalier|\bdaily")
+_MONTHLY = re.compile(r"mensuel|(?:/|\bpar)\s*mois\b|(?:€|\bbrute?s?|\bnet(?:te)?s?)\s+mois\b|\bmonth")
+_HOURLY_DAILY = re.compile(
+    r"horaire|(?:/|\bpar|\bde l')\s*(?:heure|jour)\b|/\s*h\b|\bhour|journalier|\bdaily|\btjm\b"
+)
 _FROM = re.compile(r"(?:a partir|des|minimum|au moins|plancher|min\.?)\s*(?:de|d')?\s*:?\s*$")
 _UP_TO = re.compile(r"(?:jusqu'a|maximum|au plus|plafond|max\.?)\s*(?:de)?\s*:?\s*$")
 #: texts that say there is no amount: None without a warning
@@ -261,6 +270,11 @@ def _net_summary(ranges: list[_Range]) -> dict[str, Any] | None:
     return {"net_min": min(lows, default=None), "net_max": max(highs, default=None), "period": "annual"}
 
 
+def _warn(sink: list[str], message: str) -> None:
+    if message not in sink:
+        sink.append(message)
+
+
 def parse_salary(value: object, *, warnings: list[str] | None = None) -> Salary:
     """Gross annual ``min``/``max`` and the net figures of a raw salary (see module doc)."""
     sink: list[str] = [] if warnings is None else warnings
@@ -276,6 +290,9 @@ def parse_salary(value: object, *, warnings: list[str] | None = None) -> Salary:
     for r in ranges:
         if r.net or r.period is None:
             continue
+        if r.low is not None and r.high is not None and r.high > MAX_SPREAD * r.low:
+            _warn(sink, f"salary: amounts too far apart to be one range ({r.low:g} to {r.high:g})")
+            continue
         for bound, out in ((r.low, lows), (r.high, highs)):
             annual = _annual(bound, r.period)
             if annual is None:
@@ -283,7 +300,7 @@ def parse_salary(value: object, *, warnings: list[str] | None = None) -> Salary:
             if ANNUAL_RANGE[0] <= annual <= ANNUAL_RANGE[1]:
                 out.append(annual)
             else:
-                sink.append(f"salary: implausible gross annual amount {annual}")
+                _warn(sink, f"salary: implausible gross annual amount {annual}")
     low, high = min(lows, default=None), max(highs, default=None)
     if low is not None and high is not None and low > high:
         low, high = high, low

@@ -49,8 +49,10 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _SPACE_RUNS = re.compile(r" {2,}")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SPACE_AROUND_NEWLINE = re.compile(r" *\n *")
-#: zero-width characters and soft hyphens: invisible, removed
-_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+#: invisible characters dropped from texts: zero-width ones, soft hyphen, and the control
+#: characters that are not whitespace (NUL and the like: PostgreSQL refuses NUL in a text,
+#: which failed a whole batch of postings; XML, hence XLSX, refuses the others)
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0e-\x1b\x7f]")
 #: spaces and invisible characters written as entities in an HTML source (&nbsp;, &#8239;, &shy;…)
 _ENTITY_SPACE = re.compile(r"&(?:nbsp|#0*160|#x0*a0|#0*8239|#x0*202f|#0*820[12]|#x0*200[9a]);", re.IGNORECASE)
 _ENTITY_INVISIBLE = re.compile(r"&(?:shy|#0*173|#0*8203|#x0*(?:ad|200b));", re.IGNORECASE)

@@ -10,16 +10,19 @@ The database URL comes from ``--db``, else ``CATALOGUE_DB_URL``, else an SQLite 
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DB_FILE = "catalogue.db"
+#: the password of a URL that could not be parsed, hidden in the error message ("user:secret@")
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@/]*@")
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -34,8 +37,9 @@ def resolve_db_url(url: str | None = None) -> str:
         return f"sqlite:///{Path(DEFAULT_DB_FILE).resolve()}"
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise DatabaseError(f"invalid database URL: {url!r}") from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number ("host:abc")
+        shown = _PASSWORD_IN_URL.sub(r"\1***@", url)
+        raise DatabaseError(f"invalid database URL: {shown!r}") from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     elif parsed.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
@@ -102,39 +106,90 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    """Every revision of the shipped migrations (read once per process)."""
+    from alembic.script import ScriptDirectory
+
+    cfg = _alembic_config(None)  # type: ignore[arg-type]
+    return frozenset(script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions())
+
+
+def check_revision_known(engine: Engine, current: str | None) -> None:
+    """Raise :class:`DatabaseError` when the database is at a revision these migrations do not
+    know: it was written by a newer release of the program (or another application), and no
+    upgrade or downgrade from here can be trusted."""
+    if current is not None and current not in known_revisions():
+        raise DatabaseError(
+            f"database {describe_url(engine.url.render_as_string(hide_password=True))} is at schema revision "
+            f"{current!r}, unknown to this program (latest {head_revision()}): it was written by a newer "
+            "release; use that release (or a newer one) to read it"
+        )
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Create or upgrade the schema to ``revision`` (Alembic)."""
+    """Create or upgrade the schema to ``revision`` (Alembic).
+
+    Raises :class:`DatabaseError` when the database is at a revision this program does not
+    know (see :func:`check_revision_known`).
+    """
     from alembic import command
 
+    check_revision_known(engine, current_revision(engine))
     command.upgrade(_alembic_config(engine), revision)
 
 
-def connect(url: str | None = None, *, auto_upgrade: bool | None = None) -> Engine:
+def _sqlite_file(engine: Engine) -> Path | None:
+    """The file of an SQLite engine (None for PostgreSQL or an in-memory database)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def connect(url: str | None = None, *, auto_upgrade: bool | None = None, must_exist: bool = False) -> Engine:
     """An engine on a catalogue database whose schema is current.
 
     SQLite databases are created/upgraded on first use; a PostgreSQL database must be
     upgraded explicitly (``catalogue db upgrade``) unless ``auto_upgrade`` is True.
-    Raises :class:`DatabaseError` with a one-line reason when that is not possible.
+    ``must_exist=True`` (the read-only commands: export, stats, report) refuses to create
+    a new SQLite file: a mistyped path, or the default ``catalogue.db`` of another working
+    directory, is an error rather than an empty catalogue and a stray file.
+    Raises :class:`DatabaseError` with a one-line reason when that is not possible: a URL
+    that cannot be used, a server that cannot be reached, a file that is not a database,
+    or a schema written by a newer release of the program.
 
     The check costs an Alembic import and a query: a process started by one that already
     connected (the crawl child of ``pipeline.launch``) uses :func:`create_db_engine` instead.
     """
     engine = create_db_engine(url)
+    shown = describe_url(engine.url.render_as_string(hide_password=True))
+    file = _sqlite_file(engine)
+    if must_exist and file is not None and not file.is_file():
+        engine.dispose()
+        raise DatabaseError(f"no catalogue database at {shown} (crawl first, or check --db / $CATALOGUE_DB_URL)")
     if auto_upgrade is None:
         auto_upgrade = engine.dialect.name == "sqlite"
     try:
         current = current_revision(engine)
         head = head_revision()
         if current != head:
+            check_revision_known(engine, current)
             if not auto_upgrade:
                 raise DatabaseError(
                     f"database schema is at {current or 'nothing'}, expected {head}: "
-                    f"run `catalogue db upgrade --db {describe_url(engine.url.render_as_string(hide_password=True))}`"
+                    f"run `catalogue db upgrade --db {shown}`"
                 )
             upgrade(engine)
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseError(f"cannot open database {describe_url(str(engine.url))}: {reason}") from None
+    except DBAPIError as exc:  # unreachable server, refused login, a file that is not a database…
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig and str(exc.orig).strip() else type(exc).__name__
+        raise DatabaseError(f"cannot open database {shown}: {reason}") from None
+    except DatabaseError:
+        engine.dispose()
+        raise
     return engine
 
 

@@ -31,6 +31,7 @@ constant memory.
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import logging
 import os
@@ -280,8 +281,9 @@ def build_filters(
     - ``searches``: each value is a query whose words must all occur in the title or the
       description (accent- and case-insensitive); several queries are ORed.
     """
-    if status not in STATUSES:
+    if fold(status) not in STATUSES:
         raise FilterError(f"--status: unknown value {status!r} (allowed: {', '.join(STATUSES)})")
+    status = fold(status)
     since = parse_iso_date(published_since, "--published-since")
     until = parse_iso_date(published_until, "--published-until")
     if since and until and since > until:
@@ -594,15 +596,26 @@ def export_offers(
 ) -> ExportResult:
     """Export the offers selected by ``filters`` to ``out`` in format ``fmt``.
 
-    ``out`` is a binary stream (left open) or a path. A path is written through a
-    temporary file in the same directory and renamed at the end, so a failed export
-    never leaves a half-written file behind. Rows are fetched ``batch_size`` at a time:
-    the memory an export needs is about one batch, whatever the number of offers.
+    ``out`` is a binary stream (left open) or a path. A path to a regular file (or to
+    none yet) is written through a temporary file in the same directory and renamed at
+    the end, so a failed export never leaves a half-written file behind; a symbolic link
+    is followed (the file it points to is replaced, the link stays). A path to anything
+    else that exists — ``/dev/null``, ``/dev/stdout``, a named pipe — is opened and
+    written in place: renaming over it would replace the device or pipe by a file.
+    Rows are fetched ``batch_size`` at a time: the memory an export needs is about one
+    batch, whatever the number of offers.
     """
     rows = iter_offer_rows(engine, filters, batch_size=batch_size)
     if not isinstance(out, (str, os.PathLike)):
         return write_rows(rows, out, fmt=fmt, delimiter=delimiter)
     path = Path(out)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if path.exists() and not path.is_file():  # a device, a pipe: no temporary file, no rename
+        with open(path, "wb") as stream:
+            return write_rows(rows, stream, fmt=fmt, delimiter=delimiter)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "wb") as stream:

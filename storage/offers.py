@@ -325,10 +325,14 @@ def _row_dict(obj: Any, columns: Iterable[str]) -> dict[str, Any]:
     return {name: _plain(getattr(obj, name)) for name in columns}
 
 
-def explain(session: Session, offer_id: str) -> dict[str, Any] | None:
+def explain(session: Session, offer_id: str, *, today: date | None = None) -> dict[str, Any] | None:
     """Everything about one offer, JSON-ready; None when the id is unknown.
 
-    ``{"offer": {...its columns...},
+    ``offer["status"]`` is the table's; ``offer["catalogue_status"]`` is what the view
+    ``catalogue_offers`` (and so every export) shows: also ``expired`` when the deadline is
+    before ``today`` (default today's Europe/Paris date) though no crawl has run since.
+
+    ``{"offer": {...its columns..., "catalogue_status": "active" | "expired"},
        "postings": [{...columns..., "non_null_fields": 14, "merge": {...} | None}, ...]  # merge order
        "fields": {field: {"value": ..., "posting_id": ...}},   # who gave each merged value
        "merges": [{"posting_id", "matched_posting_id", "rule", "score", "field_scores", "run_id", "created_at"}],
@@ -348,8 +352,11 @@ def explain(session: Session, offer_id: str) -> dict[str, Any] | None:
     merge_of = {m["posting_id"]: m for m in merges}  # the latest merge record of each posting
     history = session.scalars(select(Change).where(Change.entity == "offer", Change.entity_id == offer_id)
                               .order_by(Change.changed_at, Change.id))
+    today = today or paris_today()
+    shown = "expired" if offer.status == "expired" or (offer.deadline is not None and offer.deadline < today) \
+        else "active"
     return {
-        "offer": _row_dict(offer, (c.key for c in Offer.__table__.columns)),
+        "offer": {**_row_dict(offer, (c.key for c in Offer.__table__.columns)), "catalogue_status": shown},
         "postings": [{**_row_dict(p, _EXPLAIN_POSTING_COLUMNS), "non_null_fields": non_null_count(records[p.id]),
                       "merge": merge_of.get(p.id)} for p in postings],
         "fields": {name: {"value": _plain(merged.values[name]), "posting_id": merged.provenance[name]}

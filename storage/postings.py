@@ -210,6 +210,8 @@ def _coerce(name: str, value: Any) -> Any:
             raise TypeError(f"not an object: {type(value).__name__}")
         return dict(value)
     text = value if isinstance(value, str) else str(value)
+    if "\x00" in text:  # PostgreSQL refuses NUL in a text (the whole batch failed): dropped
+        text = text.replace("\x00", "")
     limit = _MAX_LENGTH.get(name)
     if limit and len(text) > limit:
         raise ValueError(f"longer than {limit} characters")
@@ -257,9 +259,9 @@ class _Incoming:
 
 def _prepare(posting: NormalizedPosting, raw: Mapping[str, Any] | None) -> _Incoming | None:
     """Validate and coerce one item; None (and a log line) when it cannot be stored."""
-    source = (posting.source or "").strip()
-    reference = str(posting.reference).strip() if posting.reference is not None else ""
-    title = (posting.title or "").strip()
+    source = (posting.source or "").replace("\x00", "").strip()
+    reference = str(posting.reference).replace("\x00", "").strip() if posting.reference is not None else ""
+    title = (posting.title or "").replace("\x00", "").strip()
     if not source or not reference or not title:
         log.warning("posting not stored: source %r, reference %r, title %r (all three are required)",
                     posting.source, posting.reference, posting.title)
@@ -280,8 +282,8 @@ def _prepare(posting: NormalizedPosting, raw: Mapping[str, Any] | None) -> _Inco
     listing_ref = raw.get("listing_ref")
     listing_key = raw.get("listing_key")
     extra = {
-        "listing_ref": None if listing_ref is None else str(listing_ref),
-        "listing_key": None if listing_key is None else str(listing_key),
+        "listing_ref": None if listing_ref is None else str(listing_ref).replace("\x00", ""),
+        "listing_key": None if listing_key is None else str(listing_key).replace("\x00", ""),
         "detail_fetched": bool(raw.get("detail_fetched", True)),
         "job_family_evidence": posting.job_family_evidence or {},
         "warnings": warnings,

@@ -17,6 +17,8 @@ def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     (["--bogus"], "No such option"),
     (["crawl", "pep", "--bogus"], "No such option"),
     (["export", "--format", "csv", "--db", "foo://x"], "unsupported database"),
+    (["export", "--db", "postgresql://postgres@127.0.0.1:notaport/x"], "invalid database URL"),  # was a ValueError
+    (["export", "--db", "postgresql://postgres@[::1"], "invalid database URL"),
     (["crawl", "pep", "--db", "postgresql://nobody@127.0.0.1:1/x"], "cannot open database"),
     (["crawl", "nope"], "unknown source 'nope'"),
     (["crawl", "pep", "--config", "/nonexistent.toml"], "configuration file not found"),
@@ -31,6 +33,58 @@ def test_user_errors_are_one_line(args, needle, tmp_path):
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, proc.stderr
     assert needle in lines[0]
+
+
+def _not_utf8(tmp_path):
+    path = tmp_path / "sources.toml"
+    path.write_bytes(b"\xff\xfe[sources.x]\n")
+    return str(path)
+
+
+def _newer_schema(tmp_path):
+    from sqlalchemy import text
+
+    from storage.db import connect
+
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    engine = connect(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    return url
+
+
+def _not_a_database(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("not a database\n" * 100)
+    return f"sqlite:///{path}"
+
+
+@pytest.mark.parametrize("args, needle", [
+    (lambda t: ["sources", "--config", str(t)], "cannot read configuration file"),       # a directory
+    (lambda t: ["sources", "--config", _not_utf8(t)], "is not UTF-8 text"),
+    (lambda t: ["export", "--db", _newer_schema(t)], "schema revision '0099', unknown to this program"),
+    (lambda t: ["status", "--db", _newer_schema(t)], "schema revision '0099', unknown to this program"),
+    (lambda t: ["db", "upgrade", "--db", _newer_schema(t)], "schema revision '0099', unknown to this program"),
+    (lambda t: ["export", "--db", _not_a_database(t)], "file is not a database"),
+    (lambda t: ["runs", "--db", _not_a_database(t)], "file is not a database"),
+])
+def test_unusable_files_are_one_line(args, needle, tmp_path):
+    """These gave a traceback: a config path that is a directory or not UTF-8, a database
+    written by a newer release, a file that is not a database."""
+    proc = run_cli(*args(tmp_path))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and needle in lines[0], proc.stderr
+
+
+def test_stdout_on_a_full_disk_is_one_line():
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run([sys.executable, "-m", "catalogue", "sources"], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == ["catalogue: error: No space left on device"]
 
 
 def test_sources_lists_kind_and_base_url():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from datetime import date
@@ -118,6 +119,8 @@ def test_export_csv_comma_and_files(capsysbinary, db, tmp_path):
     (["stats", "--format", "xml"], "--format: unknown format 'xml' (allowed: table, json)"),
     (["stats", "--status", "open"], "--status: unknown value 'open'"),
     (["report", "-o", "/nonexistent/dir/r.html"], "cannot write"),
+    (["export", "-f", "xlsx", "-o", "-"], "--format xlsx needs --output FILE"),  # `-` is stdout
+    (["export", "-o", ""], "--output: empty file name"),
 ])
 def test_user_errors_are_one_line(capsysbinary, db, args, needle):
     code, out, err = run(capsysbinary, *args, "--db", db)
@@ -126,6 +129,38 @@ def test_user_errors_are_one_line(capsysbinary, db, args, needle):
     assert len(lines) == 1, err
     assert lines[0].startswith("catalogue: error: ") and needle in lines[0], lines[0]
     assert out == b""
+
+
+def test_dash_output_is_stdout(capsysbinary, db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsysbinary, "export", "--db", db, "-f", "json", "-o", "-")
+    assert code == 0, err
+    assert [r["id"] for r in json.loads(out)] == ["dev", "data", "sup"]
+    assert not (tmp_path / "-").exists()  # not a file named "-"
+
+
+@pytest.mark.parametrize("command", [["export"], ["stats"], ["report", "-o", "r.html"], ["explain", "dev"]])
+def test_reading_commands_never_create_a_database(capsysbinary, tmp_path, monkeypatch, command):
+    """In the wrong directory, `catalogue export` made an empty catalogue.db and exported nothing."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CATALOGUE_DB_URL", raising=False)
+    code, out, err = run(capsysbinary, *command)
+    assert code == 2 and out == b""
+    assert err.strip().splitlines() == [
+        f"catalogue: error: no catalogue database at {tmp_path / 'catalogue.db'} "
+        "(crawl first, or check --db / $CATALOGUE_DB_URL)"]
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_unexpected_error_is_one_line(capsysbinary, db, monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr("storage.exports.export_offers", broken)
+    code, out, err = run(capsysbinary, "export", "--db", db)
+    assert code == 2 and out == b""  # 2 like every error (1 means "a crawl or a source failed")
+    assert err.strip().splitlines() == [
+        "catalogue: error: unexpected KeyError: 'boom' (CATALOGUE_LOG_LEVEL=DEBUG shows the traceback)"]
 
 
 def test_source_known_from_the_configuration_only(capsysbinary, db):

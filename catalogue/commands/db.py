@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         engine = create_db_engine(url)
         try:
             upgrade(engine, revision)
-            print(f"database {describe_url(url)} at revision {current_revision(engine)}")
+            print(f"database {describe_url(url)} at revision {current_revision(engine) or 'empty (base)'}")
         except DatabaseError as exc:
             fail(str(exc))
         except Exception as exc:  # noqa: BLE001 - connection errors of any driver

@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
         from storage.db import session
         from storage.offers import explain as explain_offer
 
-        engine = get_engine(db)
+        engine = get_engine(db, must_exist=True)
         try:
             with session(engine) as s:
                 doc = explain_offer(s, offer_id)
@@ -71,7 +71,8 @@ def register(app: typer.Typer) -> None:
             return
         offer = doc["offer"]
         print(f"Offer {offer['id']}: {offer.get('title')} — {offer.get('employer')} "
-              f"({offer.get('city') or '?'}, {offer.get('department_code') or '?'}) [{offer.get('status')}]")
+              f"({offer.get('city') or '?'}, {offer.get('department_code') or '?'}) "
+              f"[{offer.get('catalogue_status') or offer.get('status')}]")
         postings = doc["postings"]
         print_table("Postings", ("posting", "source", "reference", "title", "employer", "place", "published",
                                  "deadline", "status", "url"),

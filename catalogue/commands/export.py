@@ -75,13 +75,17 @@ def register(app: typer.Typer) -> None:
         fmt = fmt.strip().lower()
         if fmt not in FORMATS:
             fail(f"--format: unknown format {fmt!r} (allowed: {', '.join(FORMATS)})")
+        if output is not None and not output.strip():
+            fail("--output: empty file name (leave the option out, or give `-`, for stdout)")
+        if output == "-":  # the usual spelling of stdout
+            output = None
         if fmt == "xlsx" and not output:
-            fail("--format xlsx needs --output FILE (a workbook is not written to a terminal)")
+            fail("--format xlsx needs --output FILE (a workbook is not written to stdout)")
         if len(delimiter) != 1 or delimiter in "\"\r\n":
             fail(f"--delimiter must be one character other than a quote or newline (got {delimiter!r})")
         from storage.exports import export_offers
 
-        engine = get_engine(db)
+        engine = get_engine(db, must_exist=True)
         try:
             filters = _filters(
                 engine, config, sources=source, status=status,
@@ -116,7 +120,7 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in ("table", "json"):
             fail(f"--format: unknown format {fmt!r} (allowed: table, json)")
-        engine = get_engine(db)
+        engine = get_engine(db, must_exist=True)
         try:
             figures = compute_stats(engine, _filters(engine, None, status=status))
         finally:
@@ -136,7 +140,7 @@ def register(app: typer.Typer) -> None:
         """Write a self-contained HTML report (charts as inline SVG, readable offline)."""
         from storage.report import write_report
 
-        engine = get_engine(db)
+        engine = get_engine(db, must_exist=True)
         try:
             filters = _filters(engine, None, status=status)
             try:

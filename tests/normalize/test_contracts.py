@@ -97,6 +97,8 @@ CATEGORIES = [
     ("Hors catégorie", None),
     (None, None),
     ("", None),
+    ("Catégorie A - cadre", "A"),       # "- c…" is a word, not a second category
+    ("A / A", "A"),
 ]
 
 
@@ -105,6 +107,14 @@ def test_parse_category(value: str | None, expected: str | None) -> None:
     warnings: list[str] = []
     assert parse_category(value, warnings=warnings) == expected
     assert warnings == []
+
+
+@pytest.mark.parametrize("value", ["A ou B", "Catégorie A/B", "Catégorie B, C", "Catégorie A ou A+"])
+def test_several_categories_are_none_with_a_warning(value: str) -> None:
+    """An offer open to two categories was given the first: wrong for a reader filtering on the other."""
+    warnings: list[str] = []
+    assert parse_category(value, warnings=warnings) is None
+    assert warnings == [f"category: several categories {value!r}"]
 
 
 @pytest.mark.parametrize("value", ["D", "Attaché", "Agent"])

@@ -79,6 +79,11 @@ def test_parse_date(text: str, expected: date) -> None:
     ("31/02/2026", "deadline: invalid date '31/02/2026'"),
     ("30 février 2027", "deadline: invalid date '30 février 2027'"),
     ("n'importe quoi 99", "deadline: unknown date format \"n'importe quoi 99\""),
+    ("31/11/2026", "deadline: invalid date '31/11/2026'"),
+    # placeholders of the sources' software: kept, 1900 would win the merge's earliest published_at
+    ("31/12/9999", "deadline: implausible date '31/12/9999'"),
+    ("01/01/1900", "deadline: implausible date '01/01/1900'"),
+    ("0001-01-01", "deadline: implausible date '0001-01-01'"),
 ])
 def test_unreadable_date_gives_none_and_a_warning(text: str, warning: str) -> None:
     warnings: list[str] = []

@@ -39,6 +39,10 @@ CASES = [
     ("3.200 € brut/mois", 38400, 38400),
     ("2 500,50 € brut par mois", 30006, 30006),
     ("3 000 €", 36000, 36000),                      # no period: the magnitude says monthly
+    ("Rémunération brute : 2 000 € par mois", 24000, 24000),
+    ("Rémunérations brutes : 3 000 € à 3 500 € mensuels", 36000, 42000),
+    ("2 000 € à 2 500 €, brut mensuel", 24000, 30000),  # the period after a comma still counts
+    ("1 766,92 € brut mensuel", 21203, 21203),          # a decimal comma is no clause boundary
     ("Indice majoré 390, soit 1 850 € brut mensuel", 22200, 22200),
     # no gross amount
     ("selon grille", None, None),
@@ -90,6 +94,13 @@ NET = [
     ("2 500 € net/mois (soit 3 200 € brut)", {"net_min": 2500, "net_max": 2500, "period": "monthly"}, (38400, 38400)),
     (["2 000 € net mensuel", "30 000 € net annuel"], {"net_min": 24000, "net_max": 30000, "period": "annual"},
      (None, None)),
+    # feminine forms: "rémunération nette" is net, "rémunération brute" gross
+    ("Rémunération nette : 2 000 € par mois", {"net_min": 2000, "net_max": 2000, "period": "monthly"}, (None, None)),
+    # a gross annual range and a net monthly figure in one sentence: each clause keeps its own period
+    ("28 000 € – 35 000 € brut annuel, 2 100 € net mensuel", {"net_min": 2100, "net_max": 2100, "period": "monthly"},
+     (28000, 35000)),
+    ("Rémunération nette mensuelle 2100 €, brute annuelle 32 000 €",
+     {"net_min": 2100, "net_max": 2100, "period": "monthly"}, (32000, 32000)),
 ]
 
 
@@ -108,12 +119,14 @@ def test_net_figures_kept_apart(value: object, net: dict, gross: tuple[int | Non
     ({"currency": "USD", "value": 50000}, "salary: currency 'USD' is not euros"),
     ("Indice majoré 390", "salary: no euro amount in 'Indice majoré 390'"),
     ("2 000 000 € brut annuel", "salary: implausible gross annual amount 2000000"),
+    ("TJM 600 €", "salary: hourly or daily amount not converted 'TJM 600 €'"),
+    ("2 000 € - 35 000 €", "salary: amounts too far apart to be one range (2000 to 35000)"),
 ])
 def test_unreadable_salary_warns(value: object, warning: str) -> None:
     warnings: list[str] = []
     salary = parse_salary(value, warnings=warnings)
     assert salary == Salary()
-    assert warning in warnings
+    assert warnings == [warning]  # once, even when both ends of a range are wrong
 
 
 def test_odd_types_never_raise() -> None:

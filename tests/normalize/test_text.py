@@ -15,6 +15,8 @@ from normalize.text import clean_text, clean_whitespace, fold, html_to_text, san
     ("l&#039;État", "l'État"),
     ("a\tb\nc\r\nd", "a b c d"),
     ("zero\u200bwidth\ufeff", "zerowidth"),
+    ("Dév\x00eloppeur\x07", "Développeur"),  # control characters: PostgreSQL refuses NUL, XML the others
+    ("DINUM\x00 &amp; co\x1b", "DINUM & co"),
     ("R&D", "R&D"),
     ("   ", None),
     ("&nbsp;", None),

@@ -9,6 +9,8 @@ import csv
 import io
 import json
 import os
+import stat
+import threading
 import tracemalloc
 from datetime import date, datetime
 
@@ -84,6 +86,8 @@ FILTER_CASES = [
     ({}, ACTIVE),
     ({"status": "all"}, ACTIVE | {"gone", "late"}),
     ({"status": "expired"}, {"gone", "late"}),  # "late": deadline passed, expired by the view
+    ({"status": "ALL"}, ACTIVE | {"gone", "late"}),  # any case, like every vocabulary (was refused)
+    ({"status": " Expired "}, {"gone", "late"}),
     ({"sources": ["pep"]}, {"dev"}),
     ({"sources": ["pep", "api"]}, {"dev", "data"}),
     ({"sources": ["pep"], "status": "all"}, {"dev", "gone"}),
@@ -331,6 +335,41 @@ def test_export_to_path_leaves_no_partial_file(catalogue, tmp_path):
     with pytest.raises(ValueError):
         export_offers(catalogue, out_dir / "bad.csv", fmt="csv", delimiter=";;")
     assert os.listdir(out_dir) == ["out.json"]
+
+
+def test_an_existing_pipe_is_written_in_place_not_replaced(catalogue, tmp_path):
+    """`--output /dev/stdout`, `/dev/null` or a named pipe: the export goes *into* it. Renaming a
+    temporary file over it (as for a regular file) replaced /dev/null itself by a file."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    try:
+        result = export_offers(catalogue, fifo, fmt="jsonl")
+    finally:
+        reader.join(timeout=30)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(json.loads(line)["id"] for line in received[0].splitlines()) == sorted(ACTIVE)
+    assert result.rows == len(ACTIVE)
+    assert os.listdir(tmp_path) == ["pipe"]  # no temporary file left beside it
+
+
+def test_a_symbolic_link_stays_a_link_to_the_new_export(catalogue, tmp_path):
+    target = tmp_path / "data" / "offres.json"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)
+    export_offers(catalogue, link, fmt="json")
+    assert link.is_symlink() and link.resolve() == target
+    assert {r["id"] for r in json.loads(target.read_text(encoding="utf-8"))} == ACTIVE
+
+
+def test_a_directory_is_refused(catalogue, tmp_path):
+    with pytest.raises(IsADirectoryError):
+        export_offers(catalogue, tmp_path, fmt="csv")
+    assert os.listdir(tmp_path) == []
 
 
 def test_an_export_file_gets_ordinary_permissions(catalogue, tmp_path):

@@ -17,7 +17,7 @@ from expected_tables import RECORD_COLUMNS, merged_rows, tables, value
 from normalize.record import NormalizedPosting
 from normalize.text import fold
 from storage.db import session
-from storage.models import RECORD_FIELDS, Base, Change, CrawlRun, Offer, OfferMerge, Posting
+from storage.models import RECORD_FIELDS, Change, CrawlRun, Offer, OfferMerge, Posting
 from storage.offers import (
     explain,
     expire_by_deadline,
@@ -422,6 +422,18 @@ def test_explain(engine):
     assert {m["rule"] for m in out["merges"]} == {"founder", "fuzzy"}
     assert out["postings"][1]["merge"]["rule"] == "founder" and out["postings"][1]["id"] == pep_id
     assert out["changes"] == []
+    assert out["offer"]["status"] == out["offer"]["catalogue_status"] == "active"
+
+
+def test_explain_shows_the_status_the_catalogue_shows(engine):
+    """A deadline passed since the last crawl: the table still says active, the view (and every
+    export) expired; `catalogue explain` showed the table's word."""
+    with session(engine) as s, s.begin():
+        store(s, posting("P1", deadline=CRAWL_DAY + timedelta(days=1)))
+        oid = make_offer(s, ("pep", "P1"))
+        refresh_offers(s, [oid], run_id=None, today=CRAWL_DAY)
+        out = explain(s, oid, today=CRAWL_DAY + timedelta(days=2))
+    assert (out["offer"]["status"], out["offer"]["catalogue_status"]) == ("active", "expired")
 
 
 # ------------------------------------------------------------------------ the view

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 
 from normalize.record import NormalizedPosting
 from storage.db import session
-from storage.models import Base, Change, CrawlRun, NonOfferPage, Offer, Posting
+from storage.models import Change, CrawlRun, NonOfferPage, Offer, Posting
 from storage.postings import (
     BATCH_SIZE,
     TRACKED_FIELDS,
@@ -344,6 +344,17 @@ def test_postgresql_statistics_follow_a_first_big_load(engine):
         upsert_postings(s, items(*(posting(f"S{i:05d}") for i in range(2500))), run_id=None, seen_at=T0)
         reltuples = s.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'postings'::regclass"))
     assert reltuples == pytest.approx(2500, rel=0.1)
+
+
+def test_nul_characters_are_dropped_not_fatal(engine):
+    """PostgreSQL refuses NUL in a text: one posting carrying one failed the whole batch."""
+    with session(engine) as s, s.begin():
+        bad = posting("NUL\x00-1", title="Dév\x00eloppeur", employer="DINUM\x00", url="https://x.fr/\x00a")
+        result = upsert_postings(s, items(bad, posting("OK")), run_id=None, seen_at=T0)
+        assert (result.new, result.skipped) == (2, 0)
+        held = stored(s, "NUL-1")
+        assert (held.title, held.employer, held.url) == ("Développeur", "DINUM", "https://x.fr/a")
+        assert held.raw["reference"] == "NUL\x00-1"  # the raw item is kept as the spider gave it
 
 
 def test_raw_items_are_kept_and_made_json_safe(engine):
