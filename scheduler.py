@@ -226,6 +226,15 @@ def _job_options(config: Config) -> dict[str, Any]:
     return {"coalesce": True, "max_instances": 1, "misfire_grace_time": grace_seconds(config)}
 
 
+def _queued_job_options(config: Config) -> dict[str, Any]:
+    """A queued run's options: its id is free again as soon as the previous queued run of
+    the source started, so a second ``schedule trigger`` may come due while that run still
+    goes on. With APScheduler's one instance per job id it was then dropped (a warning in
+    the log, no run record); it starts instead, and the source's lease records it
+    ``skipped`` if that crawl is still running."""
+    return {**_job_options(config), "max_instances": 2}
+
+
 @dataclass(frozen=True)
 class PlannedRun:
     """What ``catalogue schedule list`` shows for one source."""
@@ -299,7 +308,7 @@ def queue_crawl(config: Config, db_url: str | None, source_name: str, *, full_re
         sched.add_job(run_job, "date", run_date=now or datetime.now(tz), id=queued_job_id(source_name),
                       name=f"queued crawl of {source_name}",
                       kwargs={"source_name": source_name, "trigger": "queued", "full_refresh": full_refresh},
-                      **_job_options(config))
+                      **_queued_job_options(config))
     except ConflictingIdError:
         return False
     finally:

@@ -13,6 +13,12 @@ it for responses; ``429`` is left out of ``RETRY_HTTP_CODES`` so that RetryMiddl
 not retry it again without waiting (see :mod:`crawlers.settings`).
 
 Stats: ``catalogue/retry_after`` (waits), ``catalogue/retry_after_gave_up``.
+
+:class:`ListingGuardMiddleware` (a spider middleware) — a listing page whose callback raised
+(a page object meeting markup it does not expect) lost the entries after the error: the crawl
+still "finished", and the postings of those entries, unseen, were expired after the crawl.
+Such a page now counts as a listing that could not be read: ``catalogue/listing_failed``,
+the run is ``failed`` and expires nothing. Scrapy still logs the traceback.
 """
 
 from __future__ import annotations
@@ -109,3 +115,34 @@ class RetryAfterMiddleware:
         retry = request.replace(dont_filter=True)
         retry.meta[RETRY_AFTER_TIMES] = attempts + 1
         return retry
+
+
+class ListingGuardMiddleware:
+    """Spider middleware: a listing callback that raised fails the run (see the module doc).
+
+    Listing requests carry ``meta[LISTING] = True`` (``CatalogueSpider.listing_request``).
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ListingGuardMiddleware:
+        return cls(crawler)
+
+    def process_spider_exception(self, response: Response, exception: BaseException, spider: Any = None) -> None:
+        from scrapy.spidermiddlewares.httperror import HttpError
+
+        from crawlers.spiders.base import LISTING
+
+        request = response.request
+        if request is None or not request.meta.get(LISTING) or isinstance(exception, HttpError):
+            return None  # not a listing page, or a download error (the request's errback had it)
+        spider = spider or getattr(self.crawler, "spider", None)
+        reason = f"could not read: {type(exception).__name__}: {exception}"
+        failed = getattr(spider, "listing_failed", None)
+        if failed is not None:
+            failed(response.url, reason)
+        else:
+            self.crawler.stats.set_value("catalogue/listing_failed", 1)
+        return None  # Scrapy goes on: logs the traceback, counts spider_exceptions

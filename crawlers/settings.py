@@ -9,6 +9,8 @@ crawler of public sites:
 * per source: ``download_delay`` seconds between requests (±50 % jitter) and at most
   ``concurrency`` requests in flight, with AutoThrottle on top (it slows down when the site
   does; ``autothrottle = false`` in a source's table turns it off — replica and benchmarks);
+* a listing page whose callback raised fails the run
+  (:class:`crawlers.middlewares.ListingGuardMiddleware`);
 * retries of 5xx answers, timeouts and connection errors (``RETRY_TIMES``); ``429`` (and a
   ``503`` with ``Retry-After``) are retried after the delay the site asks for, by
   :class:`crawlers.middlewares.RetryAfterMiddleware`;
@@ -150,6 +152,9 @@ def build_settings(config: Config, source: SourceConfig, *, cache: bool = False)
             # after RetryMiddleware (550) in the request order, hence before it for responses
             "crawlers.middlewares.RetryAfterMiddleware": 560,
         },
+        # a listing page whose callback raised fails the run (it lost entries: expiring the
+        # postings it did not list would be wrong)
+        "SPIDER_MIDDLEWARES": {"crawlers.middlewares.ListingGuardMiddleware": 100},
         "CATALOGUE_RETRY_AFTER_MAX_DELAY": RETRY_AFTER_MAX_DELAY,
         "CATALOGUE_RETRY_AFTER_DEFAULT_DELAY": RETRY_AFTER_DEFAULT_DELAY,
         "CATALOGUE_RETRY_AFTER_MAX_TIMES": RETRY_AFTER_MAX_TIMES,

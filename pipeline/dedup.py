@@ -1260,15 +1260,23 @@ def dedup_pending(session: Any, *, run_id: int | None, config: DedupConfig | Non
     score, per-field similarities, matched posting, ``run_id``); then every offer touched is
     recomputed by ``storage.offers.refresh_offers``. Works in the caller's transaction and
     never commits.
+
+    Two processes never run it at once (crawls of several sources end together under the
+    scheduler): it first takes the ``dedup`` step lock (``storage.locks.hold_step_lock``),
+    held until the caller's transaction ends, so the second one waits and then finds the
+    postings the first one assigned no longer pending — instead of founding the same
+    offers a second time.
     """
     from sqlalchemy import insert, select, update
 
+    from storage.locks import DEDUP_STEP, hold_step_lock
     from storage.models import Offer, OfferMerge, Posting
     from storage.offers import offer_id_for, refresh_offers
     from storage.postings import chunked
 
     config = config or DedupConfig()
     t0 = time.perf_counter()
+    hold_step_lock(session, DEDUP_STEP)
     result = DedupResult()
     rows = session.execute(select(*_posting_columns(config)).where(Posting.dedup_pending.is_(True))).all()
     new: list[DedupRecord] = []

@@ -127,7 +127,13 @@ class _StopRequest:
 
 
 class _SignalGuard:
-    """Turn SIGINT/SIGTERM into stop requests while a crawl runs (main thread only)."""
+    """Turn SIGINT/SIGTERM into stop requests while a crawl runs (main thread only).
+
+    A signal the calling process ignores is left ignored: a command started in the
+    background by a script (``catalogue crawl --all &``) or under ``nohup`` inherits
+    SIGINT (resp. SIGHUP) ignored, and is not meant to stop on it — catching it here would
+    stop the current crawl while the rest of ``crawl --all`` carries on.
+    """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -138,7 +144,8 @@ class _SignalGuard:
     def __enter__(self) -> _SignalGuard:
         if threading.current_thread() is threading.main_thread():
             for sig in self.SIGNALS:
-                self.previous[sig] = signal.signal(sig, self._handle)
+                if signal.getsignal(sig) is not signal.SIG_IGN:
+                    self.previous[sig] = signal.signal(sig, self._handle)
         return self
 
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
@@ -237,9 +244,19 @@ def _output_pipe(use_pty: bool) -> tuple[int, int]:
     return os.pipe()
 
 
-def _child_env(db_url: str) -> dict[str, str]:
+#: environment variable naming the lease holder to the crawl process (it gives the lease back
+#: itself when it finds its launcher dead: see ``pipeline.watchdog``)
+LEASE_HOLDER_ENV = "CATALOGUE_LEASE_HOLDER"
+#: environment variable giving the crawl process its launcher's pid (``pipeline.watchdog``)
+LAUNCHER_PID_ENV = "CATALOGUE_LAUNCHER_PID"
+
+
+def _child_env(db_url: str, holder: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["CATALOGUE_DB_URL"] = db_url
+    env[LAUNCHER_PID_ENV] = str(os.getpid())
+    if holder:
+        env[LEASE_HOLDER_ENV] = holder
     env["PYTHONUNBUFFERED"] = "1"
     path = env.get("PYTHONPATH")
     env["PYTHONPATH"] = str(_PROJECT_ROOT) + (os.pathsep + path if path else "")
@@ -371,7 +388,7 @@ def _run_child(engine: Any, argv: list[str], *, run_id: int, source: str, db_url
     read_fd, write_fd = _output_pipe(use_pty)
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=write_fd, stderr=write_fd,
-                                env=_child_env(db_url), start_new_session=True)
+                                env=_child_env(db_url, holder), start_new_session=True)
     except OSError as exc:
         os.close(read_fd)
         with session(engine) as s, s.begin():

@@ -11,6 +11,12 @@ Context goes in ``extra``::
 itself and the crawls it starts by hand, ``-v`` for INFO) sets the level of the project's
 loggers; third-party loggers (Scrapy, Twisted, APScheduler…) stay at WARNING unless
 ``CATALOGUE_SCRAPY_LOG_LEVEL`` says otherwise.
+
+A process working for one crawl sets its context once (:func:`set_log_context`): every line
+it writes then carries ``source=… run_id=…``, Scrapy's own included — the scheduler runs
+several crawls at once and copies their output into one log. Scrapy's ``spider`` extra
+(an object) is written as the spider's name, and the traceback Scrapy attaches to a failed
+``robots.txt`` download (the message already says what failed) is left out.
 """
 
 from __future__ import annotations
@@ -25,8 +31,37 @@ import time
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 
 
+#: fields added to every record of this process (:func:`set_log_context`)
+_PROCESS_CONTEXT: dict[str, object] = {}
+#: third-party loggers whose tracebacks say nothing their message does not
+QUIET_TRACEBACKS = ("scrapy.downloadermiddlewares.robotstxt",)
+
+
+def set_log_context(**fields: object) -> None:
+    """Add ``fields`` (e.g. ``source="pep", run_id=12``) to every log record of this process
+    that does not set them itself; ``None`` removes a field."""
+    for key, value in fields.items():
+        if value is None:
+            _PROCESS_CONTEXT.pop(key, None)
+        else:
+            _PROCESS_CONTEXT[key] = value
+
+
 def _context(record: logging.LogRecord) -> dict[str, object]:
-    return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+    fields = {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+    if "spider" in fields:  # Scrapy's extra: the spider object, whose repr is an address
+        fields["spider"] = getattr(fields["spider"], "name", fields["spider"])
+    return {**{k: v for k, v in _PROCESS_CONTEXT.items() if k not in fields}, **fields}
+
+
+class QuietTracebackFilter(logging.Filter):
+    """Drop the traceback of records from :data:`QUIET_TRACEBACKS` (a dead site's robots.txt
+    logged 40 lines of Twisted internals per crawl)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.name.startswith(QUIET_TRACEBACKS):
+            record.exc_info, record.exc_text = None, None
+        return True
 
 
 def _quote(value: object) -> str:
@@ -90,6 +125,7 @@ def setup_logging(level: str | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     scrapy_level = os.environ.get("CATALOGUE_SCRAPY_LOG_LEVEL", "WARNING").upper()
     handler.addFilter(ThirdPartyFilter(logging.getLevelName(scrapy_level)))
+    handler.addFilter(QuietTracebackFilter())
     fmt = os.environ.get("CATALOGUE_LOG_FORMAT", "logfmt").lower()
     handler.setFormatter(JsonFormatter() if fmt == "json" else LogfmtFormatter())
     root = logging.getLogger()

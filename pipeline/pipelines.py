@@ -12,8 +12,14 @@ order by the crawl child process (``pipeline.runner``), turn them into catalogue
   digital job is counted (``catalogue/not_digital``) and still stored (the incremental crawl
   must know it), but never reaches the catalogue.
 * :class:`StorePipeline` writes to the catalogue database in batches
-  (:func:`storage.postings.upsert_postings`), marks known unchanged postings seen, remembers
-  pages without an offer and postings whose page is gone (404/410).
+  (:func:`storage.postings.upsert_postings`), marks known unchanged postings seen and
+  remembers pages without an offer. A batch the database refuses (locked, deadlock,
+  connection lost) is logged, kept on the run record and counted
+  (``catalogue/store_errors``, postings lost): the crawl goes on but cannot succeed — its
+  unwritten "seen" marks would otherwise make the post-crawl step expire those postings. Postings whose page answered 404/410 are kept on
+  ``spider.catalogue_gone``: the post-crawl step marks them gone only if the crawl
+  succeeded (a failed, interrupted or suspect crawl expires nothing — a site whose offer
+  pages all answer 404 for an hour must not empty the catalogue).
 
 Every component is built the same way, through ``from_crawler``, and reads its settings
 (``CATALOGUE_*``, set by the runner) there. Counters live in the crawler's stats under the
@@ -57,6 +63,18 @@ class NormalizedItem:
     raw: RawPosting
     record: NormalizedPosting
     raw_dict: dict[str, Any] | None = None
+
+
+def record_gone(spider: Any, item: GonePosting) -> None:
+    """Keep a posting whose page answered 404/410 for the post-crawl step (``spider.catalogue_gone``)."""
+    if spider is None:
+        log.warning("no spider to keep the gone posting %s on: not marked gone", item.url)
+        return
+    gone = getattr(spider, "catalogue_gone", None)
+    if gone is None:
+        gone = []
+        spider.catalogue_gone = gone
+    gone.append(item)
 
 
 def record_error(spider: Any, url: str | None, reason: str) -> None:
@@ -169,21 +187,21 @@ class StorePipeline(_Component):
             raw = item.raw_dict if item.raw_dict is not None else item.raw.to_dict()
             self.postings.append((item.record, raw))
             if len(self.postings) >= self.batch_size:
-                self._flush()
+                self._flush(spider)
         elif isinstance(item, SeenPosting):
             self.stats.inc_value("catalogue/items_seen")
             self.seen.append(item.listing_ref or item.reference)
             if len(self.seen) >= self.batch_size:
-                self._flush()
+                self._flush(spider)
         elif isinstance(item, NotOfferPage):
-            self._write(lambda s: self._non_offer(s, item))
+            self._guarded(lambda: self._write(lambda s: self._non_offer(s, item)), 1, spider)
         elif isinstance(item, GonePosting):
-            self._write(lambda s: self._gone(s, item))
+            record_gone(spider or self._spider(), item)
         return item
 
     def close_spider(self, spider: Any = None) -> None:
         try:
-            self._flush()
+            self._flush(spider)
         finally:
             self.stats.set_value("catalogue/seconds_store", round(self.seconds, 3))
             if self.engine is not None:
@@ -200,7 +218,18 @@ class StorePipeline(_Component):
         finally:
             self.seconds += time.perf_counter() - t0
 
-    def _flush(self) -> None:
+    def _guarded(self, write: Any, count: int, spider: Any = None) -> None:
+        """Run ``write``; a database error is logged, recorded and counted, never raised."""
+        try:
+            write()
+        except Exception as exc:  # noqa: BLE001 - any driver error: the run records it
+            first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+            reason = f"could not store {count} item(s): {type(exc).__name__}: {first}"[:500]
+            self.stats.inc_value("catalogue/store_errors", count)
+            record_error(spider or self._spider(), None, reason)
+            log.exception("could not store a batch", extra={"items": count})
+
+    def _flush(self, spider: Any = None) -> None:
         from storage.postings import mark_seen, upsert_postings
         from storage.types import utcnow
 
@@ -220,16 +249,9 @@ class StorePipeline(_Component):
                 marked = mark_seen(s, self.source, seen, run_id=self.run_id, seen_at=now)
                 self.stats.inc_value("catalogue/items_unchanged", marked)
 
-        self._write(work)
+        self._guarded(lambda: self._write(work), len(postings) + len(seen), spider)
 
     def _non_offer(self, s: Any, item: NotOfferPage) -> None:
         from storage.postings import remember_non_offer
 
         remember_non_offer(s, item.source, item.url, item.listing_key, item.reason)
-
-    def _gone(self, s: Any, item: GonePosting) -> None:
-        from storage.postings import mark_gone
-        from storage.types import utcnow
-
-        mark_gone(s, item.source, reference=item.reference, listing_ref=item.listing_ref,
-                  run_id=self.run_id, at=utcnow())

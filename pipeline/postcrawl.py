@@ -8,8 +8,9 @@ the status the crawl earned. The rules (``../shared/CATALOGUE.md``):
 - postings not seen by the crawl are marked gone **only** after a ``succeeded`` crawl of
   a source whose listing is complete (``complete_listing``); a failed, interrupted,
   suspect or skipped crawl expires nothing;
-- postings whose own page answered 404/410 were marked gone during the crawl (any
-  source, even a feed that shows only a window);
+- postings whose own page answered 404/410 (``gone``, kept by the store pipeline) are
+  marked gone after a ``succeeded`` crawl of any source, even a feed that shows only a
+  window; after any other status they are left as they were (the next crawl asks again);
 - offers whose postings are all gone, or whose deadline passed, become ``expired``.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +26,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from crawlers.config import SourceConfig
+from crawlers.items import GonePosting
 from storage.db import session
 from storage.models import Change, Posting
 
@@ -49,30 +52,44 @@ class PostCrawlResult:
 
 
 def after_crawl(engine: Any, source: SourceConfig, *, run_id: int | None, status: str,
-                crawl_started_at: datetime) -> PostCrawlResult:
+                crawl_started_at: datetime, gone: Iterable[GonePosting] = ()) -> PostCrawlResult:
     """Run dedup and expiry for ``source`` after its crawl ended with ``status``.
+
+    ``gone`` are the postings whose page answered 404/410 during the crawl: marked gone
+    (their offers refreshed) only when ``status`` is ``succeeded``.
 
     An incremental crawl that found nothing new or changed has nothing to deduplicate: the
     dedup step (and its imports, a tenth of a second of every crawl process) is skipped when
     no posting is pending.
     """
+    from storage.locks import DEDUP_STEP, hold_step_lock
     from storage.offers import expire_by_deadline, refresh_offers
-    from storage.postings import mark_missing_gone
+    from storage.postings import mark_gone, mark_missing_gone
+    from storage.types import utcnow
 
     t0 = time.monotonic()
     result = PostCrawlResult()
     with session(engine) as s, s.begin():
+        # first: one post-crawl at a time (the scheduler ends several crawls together; two
+        # dedups at once would found the same offers twice), and what follows reads the
+        # offers as the previous post-crawl left them
+        hold_step_lock(s, DEDUP_STEP)
         affected: set[str] = set()
-        if status == "succeeded" and source.complete_listing:
+        gone = list(gone)
+        if status == "succeeded":
             before = _gone_count(s, source.name)
-            affected |= mark_missing_gone(s, source.name, run_id=run_id, at=crawl_started_at,
-                                          seen_since=crawl_started_at)
+            # postings whose own page answered 404/410 (any source, even a window listing)
+            now = utcnow()
+            for item in gone:
+                affected.add(mark_gone(s, source.name, reference=item.reference, listing_ref=item.listing_ref,
+                                       run_id=run_id, at=now))
+            if source.complete_listing:
+                affected |= mark_missing_gone(s, source.name, run_id=run_id, at=crawl_started_at,
+                                              seen_since=crawl_started_at)
             result.postings_gone = _gone_count(s, source.name) - before
-        # postings whose page answered 404/410 during this crawl
-        affected |= set(s.scalars(
-            select(Posting.offer_id).where(Posting.source == source.name, Posting.status == "gone",
-                                           Posting.gone_at >= crawl_started_at, Posting.offer_id.is_not(None))
-        ))
+        elif gone:
+            log.info("%s: %d postings whose page answered 404/410 left as they were: the crawl %s",
+                     source.name, len(gone), status, extra={"source": source.name, "run_id": run_id})
         dedup = None
         if _any_pending(s):
             from pipeline.dedup import dedup_pending

@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawlers.config import Config, SourceConfig, load_config
-from pipeline.logs import setup_logging
+from pipeline.logs import set_log_context, setup_logging
 
 # SQLAlchemy, the storage modules and Scrapy are imported where they are used: the
 # page-reading worker processes (crawlers/spiders/workers.py) start by importing this
@@ -103,13 +103,37 @@ def previous_success_seen(engine: Any, source: str, run_id: int) -> int | None:
         )
 
 
-def crawl_status(stats: dict[str, Any], *, previous_seen: int | None, drop_share: float) -> tuple[str, str | None]:
-    """The run status from the crawl's stats, with a reason for anything but success."""
+#: what a Scrapy finish reason other than "finished" means, for the run record
+FINISH_REASONS = {
+    "shutdown": "stopped by a signal",
+    "closespider_timeout": "time limit reached",
+    "parent_gone": "its launcher process died",
+}
+
+
+def crawl_status(stats: dict[str, Any], *, previous_seen: int | None, drop_share: float,
+                 errors: list[dict[str, Any]] | None = None) -> tuple[str, str | None]:
+    """The run status from the crawl's stats, with a reason for anything but success.
+
+    ``errors`` (the spider's ``catalogue_errors``) name the listing page that failed and why,
+    so that the run's message says it: ``listing could not be fetched: URL (HTTP 500)``.
+    A crawl that could not store some of what it read (``catalogue/store_errors``) is
+    ``interrupted``: the postings it saw but could not mark seen must not be expired.
+    """
     if stats.get("catalogue/listing_failed"):
-        return "failed", "listing could not be fetched"
+        first = next((e for e in errors or () if str(e.get("reason") or "").startswith("listing: ")), None)
+        if first is None:
+            return "failed", "listing could not be fetched"
+        return "failed", f"listing could not be fetched: {first.get('url')} ({str(first['reason'])[9:]})"
+    lost = int(stats.get("catalogue/store_errors", 0) or 0)
+    if lost:
+        first = next((e for e in errors or () if str(e.get("reason") or "").startswith("could not store")), None)
+        cause = f" ({str(first['reason']).split(': ', 1)[-1]})" if first else ""
+        return "interrupted", f"{lost} item(s) could not be stored, nothing expired{cause}"
     reason = stats.get("finish_reason")
     if reason != "finished":
-        return "interrupted", f"crawl stopped: {reason or 'unknown reason'}"
+        meaning = FINISH_REASONS.get(reason or "")
+        return "interrupted", f"crawl stopped: {reason or 'unknown reason'}" + (f" — {meaning}" if meaning else "")
     seen = int(stats.get("catalogue/items_seen", 0))
     if previous_seen and seen < previous_seen * (1.0 - drop_share):
         return "suspect", (
@@ -125,7 +149,7 @@ def run_crawl(source_name: str, *, config_path: str | None, db_url: str | None, 
 
     from crawlers.settings import build_settings
     from pipeline.pipelines import ITEM_PIPELINES
-    from pipeline.postcrawl import after_crawl
+    from pipeline.postcrawl import PostCrawlResult, after_crawl
     from storage.db import create_db_engine, session
     from storage.models import CrawlRun
     from storage.postings import known_listing_entries
@@ -141,10 +165,10 @@ def run_crawl(source_name: str, *, config_path: str | None, db_url: str | None, 
             raise LookupError(f"crawl run {run_id} does not exist")
         started_at = run.started_at
     full = full or needs_full_refresh(engine, source, config, now=started_at)
-    known: dict[str, dict] = {}
-    if not full:
-        with session(engine) as s:
-            known = known_listing_entries(s, source.name)
+    # a full refresh fetches every page again, but still needs to know what was stored: a
+    # known posting whose page cannot be read this time is still listed (marked seen), not gone
+    with session(engine) as s:
+        known = known_listing_entries(s, source.name)
     with session(engine) as s, s.begin():
         s.get(CrawlRun, run_id).full_refresh = full
 
@@ -174,10 +198,18 @@ def run_crawl(source_name: str, *, config_path: str | None, db_url: str | None, 
 
     status, reason = crawl_status(
         stats, previous_seen=previous_success_seen(engine, source.name, run_id),
-        drop_share=config.settings.suspect_drop_share,
+        drop_share=config.settings.suspect_drop_share, errors=errors,
     )
     t1 = time.monotonic()
-    post = after_crawl(engine, source, run_id=run_id, status=status, crawl_started_at=started_at)
+    try:
+        post = after_crawl(engine, source, run_id=run_id, status=status, crawl_started_at=started_at,
+                           gone=getattr(spider, "catalogue_gone", None) or ())
+    except Exception as exc:  # noqa: BLE001 - recorded on the run with what the crawl did
+        # the post-crawl transaction rolled back: nothing expired, the postings stored by the
+        # crawl stay pending for the next dedup; the run says so instead of "crashed"
+        log.exception("post-crawl of %s failed", source.name, extra={"run_id": run_id, "source": source.name})
+        status, reason = "interrupted", f"post-crawl step failed, nothing expired ({describe_exception(exc)})"
+        post = PostCrawlResult()
     counters = {name: int(stats.get(key, 0) or 0) for name, key in COUNTERS_FROM_STATS.items()}
     # a page the spider could not read (no title, no reference…) is a rejected posting too
     counters["items_rejected"] += int(stats.get("catalogue/parse_errors", 0) or 0)
@@ -190,9 +222,48 @@ def run_crawl(source_name: str, *, config_path: str | None, db_url: str | None, 
             s, run_id, status=status, counters=counters, errors=errors, error_message=reason,
             stats={"scrapy": _jsonable(stats), "timings": timings, "postcrawl": post.as_dict()},
         )
+    if stats.get("finish_reason") == "parent_gone":
+        release_orphan_lease(engine, source.name)
     engine.dispose()
     log.info("run finished", extra={"run_id": run_id, "source": source.name, "status": status, **counters})
     return status
+
+
+def release_orphan_lease(engine: Any, source: str) -> None:
+    """Give back the source's lease that our dead launcher held (``CATALOGUE_LEASE_HOLDER``),
+    so the next crawl of the source need not wait for it to expire; a lease taken over since
+    is left alone."""
+    import os
+
+    from pipeline.launch import LEASE_HOLDER_ENV
+    from storage import locks
+
+    holder = os.environ.get(LEASE_HOLDER_ENV)
+    if holder and locks.release(engine, source, holder):
+        log.info("lease of %s released: its launcher is gone", source, extra={"source": source})
+
+
+def describe_exception(exc: BaseException, width: int = 300) -> str:
+    """``Type: first line of the message`` (a database error's first line is the driver's words)."""
+    text = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {text}"[:width].rstrip(": ")
+
+
+def record_crash(db_url: str | None, run_id: int, exc: BaseException) -> None:
+    """Best effort: mark run ``run_id`` ``interrupted`` with the exception that ended this
+    process (the launcher would only know the exit code and the last lines of output)."""
+    try:
+        from storage.db import create_db_engine, session
+        from storage.runs import mark_interrupted
+
+        engine = create_db_engine(db_url)
+        try:
+            with session(engine) as s, s.begin():
+                mark_interrupted(s, run_id, reason=f"crawl process crashed: {describe_exception(exc)}")
+        finally:
+            engine.dispose()
+    except Exception:  # noqa: BLE001 - the database may be what failed; the launcher records the exit
+        log.warning("could not record the crash on run %s", run_id, exc_info=True, extra={"run_id": run_id})
 
 
 def cpu_seconds() -> dict[str, float]:
@@ -225,13 +296,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="fetch every detail page again")
     parser.add_argument("--cache", action="store_true", help="use Scrapy's HTTP cache (development)")
     args = parser.parse_args(argv)
+    set_log_context(source=args.source, run_id=args.run_id)
     setup_logging()
     try:
         run_crawl(args.source, config_path=args.config, db_url=args.db, run_id=args.run_id,
                   full=args.full, cache=args.cache)
-    except Exception as exc:  # noqa: BLE001 - the parent records the crash as `interrupted`
-        log.exception("crawl of %s crashed", args.source)
-        print(f"crawl of {args.source} crashed: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - the run is recorded `interrupted`, with the reason
+        log.exception("crawl of %s crashed", args.source, extra={"run_id": args.run_id, "source": args.source})
+        record_crash(args.db, args.run_id, exc)
         return 1
     return 0
 

@@ -6,7 +6,14 @@ launcher first. If the launcher is killed outright (SIGKILL, OOM killer), nobody
 lease any more: after it expires another crawl of the source may start. This Scrapy
 extension, enabled by the runner, checks every few seconds that the process that started
 the crawl is still its parent; when it is not, it stops the crawl gracefully (finish reason
-``parent_gone``), so the run ends ``interrupted`` and expires nothing.
+``parent_gone``), so the run ends ``interrupted`` and expires nothing, and the runner gives
+the lease back (``CATALOGUE_LEASE_HOLDER``) so that the next crawl need not wait for it to
+expire.
+
+The launcher names itself in ``CATALOGUE_LAUNCHER_PID``: a launcher killed while the crawl
+process was still starting (importing Scrapy takes a second) is noticed too — the parent
+seen when the extension starts would already be the process that adopted the orphan. A
+crawl process started by hand (no variable) watches the parent it started with.
 """
 
 from __future__ import annotations
@@ -20,13 +27,23 @@ from scrapy import signals
 log = logging.getLogger(__name__)
 
 
+def launcher_pid() -> int:
+    """The pid of the process that launched this crawl: ``CATALOGUE_LAUNCHER_PID``, else our parent."""
+    from pipeline.launch import LAUNCHER_PID_ENV
+
+    try:
+        return int(os.environ[LAUNCHER_PID_ENV])
+    except (KeyError, ValueError):
+        return os.getppid()
+
+
 class ParentWatchdog:
     """Scrapy extension: ``EXTENSIONS = {"pipeline.watchdog.ParentWatchdog": 400}``."""
 
-    def __init__(self, crawler: Any, interval: float) -> None:
+    def __init__(self, crawler: Any, interval: float, parent: int | None = None) -> None:
         self.crawler = crawler
         self.interval = interval
-        self.parent = os.getppid()
+        self.parent = parent if parent is not None else launcher_pid()
         self.task: Any = None
 
     @classmethod
@@ -40,7 +57,7 @@ class ParentWatchdog:
         from twisted.internet import task
 
         self.task = task.LoopingCall(self.check)
-        self.task.start(self.interval, now=False)
+        self.task.start(self.interval, now=True)
 
     def check(self) -> None:
         if os.getppid() == self.parent:

@@ -22,6 +22,19 @@ expired lease. On PostgreSQL the second of two concurrent takers waits for the f
 lock and then finds the lease valid; on SQLite writers are serialized. Time is the
 caller's UTC clock (``now``), so the hosts sharing a database need synchronized clocks
 (NTP); the TTL (minutes) dwarfs ordinary skew.
+
+Steps that touch data shared by every source (the post-crawl dedup: which offer a posting
+joins, which offer ids exist) must not run in two processes at once, or both would found
+the same offer. :func:`hold_step_lock` serializes such a step for the rest of the caller's
+transaction, on PostgreSQL with a transaction-level advisory lock, on SQLite with the
+database's single write lock::
+
+    >>> with session(engine) as s, s.begin():
+    ...     hold_step_lock(s, "dedup")   # a second process waits here until we commit
+    ...     dedup_pending(s, run_id=12)
+
+Both kinds are released by the end of the transaction (commit, rollback, or the process
+dying), so a crashed step never leaves a lock behind.
 """
 
 from __future__ import annotations
@@ -29,16 +42,25 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, or_, select, update
+from sqlalchemy import Engine, delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from storage.models import CrawlLock
 from storage.types import utcnow
 
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+#: first key of the PostgreSQL advisory locks taken by :func:`hold_step_lock` ("CATA")
+_ADVISORY_NAMESPACE = 0x43415441
+#: prefix of the ``crawl_locks`` row an SQLite step lock writes (never a source name: sources
+#: are TOML keys shown by ``catalogue sources``; this row is never read)
+STEP_LOCK_PREFIX = "step:"
+#: the step lock of the post-crawl dedup (``pipeline.postcrawl``, ``pipeline.dedup.dedup_pending``)
+DEDUP_STEP = "dedup"
 
 
 @dataclass(frozen=True)
@@ -124,3 +146,33 @@ def current_lease(engine: Engine, source: str) -> Lease | None:
         return None
     return Lease(source=row.source, holder=row.holder, run_id=row.run_id,
                  acquired_at=row.acquired_at, expires_at=row.expires_at)
+
+
+def hold_step_lock(session: Session, name: str) -> None:
+    """Wait until no other process runs step ``name``, then hold it until the transaction ends.
+
+    Call it first in the transaction (before reading what the step decides on): what was
+    read before waiting may have been changed by the process that held the lock.
+
+    - PostgreSQL: ``pg_advisory_xact_lock`` on a key derived from ``name`` (CRC-32), which
+      waits for the holder's commit or rollback; taken again by the same transaction, it is
+      simply held twice.
+    - SQLite: one writer at a time per database, so the first write of a transaction holds
+      the whole database until it ends; this writes a row of ``crawl_locks``
+      (``step:<name>``) to take that lock now. Another process waits up to the connection's
+      busy timeout (30 s, ``storage.db``), then fails with "database is locked".
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        key = zlib.crc32(name.encode("utf-8"))
+        key -= 1 << 32 if key >= 1 << 31 else 0  # int4
+        session.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": _ADVISORY_NAMESPACE, "key": key})
+    elif dialect == "sqlite":
+        now = utcnow()
+        stmt = sqlite.insert(CrawlLock).values(source=STEP_LOCK_PREFIX + name, holder=make_holder(), run_id=None,
+                                               acquired_at=now, expires_at=now)
+        session.execute(stmt.on_conflict_do_update(index_elements=["source"],
+                                                   set_={"holder": stmt.excluded.holder,
+                                                         "acquired_at": now, "expires_at": now}))
+    else:
+        raise NotImplementedError(f"step locks are not implemented for {dialect}")

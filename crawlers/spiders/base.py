@@ -23,7 +23,8 @@ Items keep the URLs *as published*.
 Failure rules (``../shared/sources/README.md``), counted in the ``catalogue/*`` stats:
 
 * a listing page (listing, sitemap, feed, API list) that cannot be fetched after retries,
-  or is not what it should be, sets ``catalogue/listing_failed`` (the run is ``failed``);
+  or is not what it should be, or whose callback raised (``crawlers.middlewares.
+  ListingGuardMiddleware``), sets ``catalogue/listing_failed`` (the run is ``failed``);
 * a detail answering 404/410 yields a :class:`~crawlers.items.GonePosting`
   (``catalogue/not_found``); the crawl goes on;
 * a detail that cannot be fetched (5xx after retries, timeout) or read (the page object
@@ -69,6 +70,8 @@ LISTING_PRIORITY = 10
 GONE_STATUSES = (404, 410)
 #: request meta key of the listing entry a detail request comes from
 ENTRY = "catalogue_entry"
+#: request meta key marking a listing request (``crawlers.middlewares.ListingGuardMiddleware``)
+LISTING = "catalogue_listing"
 
 
 @dataclass(frozen=True)
@@ -175,14 +178,16 @@ class CatalogueSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ URLs
     def rebase(self, url: str) -> str:
-        """``url`` on the source's host: a link to another host is moved onto the base URL.
+        """``url`` on the source's host: a link to another host is moved onto the base URL, and
+        so is a relative one (``/emploi/x/`` in a sloppy sitemap: Scrapy refuses a URL without
+        scheme, and the listing callback raising would fail the run).
 
         >>> spider.rebase("https://choisirleservicepublic.gouv.fr/offre-emploi/x/")  # doctest: +SKIP
         'http://127.0.0.1:8123/pep/offre-emploi/x/'
         """
         parts = urlsplit(url)
-        if not parts.netloc or parts.netloc.lower() == self._base_netloc:
-            return url
+        if parts.netloc.lower() == self._base_netloc or (parts.scheme and not parts.netloc):
+            return url  # on our host already, or not a web link (mailto:…, see :meth:`fetch_detail`)
         base = urlsplit(self.source.base_url)
         return urlunsplit((base.scheme, base.netloc, self._base_prefix + (parts.path or "/"), parts.query, ""))
 
@@ -190,7 +195,7 @@ class CatalogueSpider(scrapy.Spider):
     def listing_request(self, url: str, callback: Callable[..., Any], **meta: Any) -> scrapy.Request:
         """A request for a listing page: its failure fails the run."""
         return scrapy.Request(self.rebase(url), callback=callback, errback=self.on_listing_error,
-                              priority=LISTING_PRIORITY, meta=meta)
+                              priority=LISTING_PRIORITY, meta={**meta, LISTING: True})
 
     def detail_request(self, entry: ListingEntry) -> scrapy.Request:
         """A request for a detail page; 404/410 reach :meth:`parse_detail` as gone."""
@@ -200,6 +205,17 @@ class CatalogueSpider(scrapy.Spider):
             callback = self.parse_detail_in_worker
         return scrapy.Request(self.rebase(entry.url), callback=callback, errback=self.on_detail_error,
                               meta={ENTRY: entry, "handle_httpstatus_list": list(GONE_STATUSES)})
+
+    def fetch_detail(self, entry: ListingEntry) -> Iterator[Any]:
+        """The detail request of ``entry``; a link Scrapy cannot request (``mailto:…``) is a
+        parse error, not an exception that would end the listing callback (and fail the run)."""
+        try:
+            request = self.detail_request(entry)
+        except ValueError as exc:
+            self.parse_error(entry.url, f"cannot request the detail page: {exc}")
+            yield from self.still_listed(entry)
+            return
+        yield request
 
     def on_listing_error(self, failure: Failure) -> None:
         self.listing_failed(failure.request.url, describe_failure(failure))
@@ -230,7 +246,7 @@ class CatalogueSpider(scrapy.Spider):
         unchanged, else the detail request."""
         known = self.unchanged(entry.listing_ref, entry.listing_key)
         if known is None:
-            yield self.detail_request(entry)
+            yield from self.fetch_detail(entry)
             return
         self.count("detail_skipped")
         if known.get("offer", True):
@@ -309,9 +325,19 @@ class CatalogueSpider(scrapy.Spider):
                            url=entry.url, listing_ref=entry.listing_ref, http_status=response.status)
 
     def unreadable(self, response: Response, entry: ListingEntry, exc: Exception) -> Iterator[SeenPosting]:
-        """A page whose extraction raised: logged with its URL, counted; a known posting is still seen."""
-        log.error("extraction failed on %s", response.url, exc_info=exc)
-        self.parse_error(response.url, f"extraction failed: {type(exc).__name__}: {exc}")
+        """A page whose extraction raised: logged with its URL, counted; a known posting is still seen.
+
+        A ``ValueError`` is how page objects say "this is not the page I expected" (an API
+        document that is not JSON): one warning line. Anything else is a bug worth its
+        traceback (logged once, at ERROR).
+        """
+        reason = f"extraction failed: {type(exc).__name__}: {exc}"
+        if isinstance(exc, ValueError):
+            self.parse_error(response.url, reason)
+        else:
+            self.count("parse_errors")
+            self.add_error(response.url, reason)
+            log.error("could not read %s: %s", response.url, reason, exc_info=exc)
         yield from self.still_listed(entry)
 
     def detail_items(self, response: Response, entry: ListingEntry,

@@ -66,7 +66,7 @@ class FeedSpider(CatalogueSpider):
                 self.count("not_fetched")
                 yield self.complete(item.to_raw(self.source.name, self.source.kind, detail_fetched=False), entry)
             else:
-                yield self.detail_request(entry)
+                yield from self.fetch_detail(entry)
 
     @staticmethod
     def read_offer(content: str | bytes, url: str, entry: ListingEntry, source: SourceConfig) -> RawPosting:

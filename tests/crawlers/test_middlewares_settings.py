@@ -126,3 +126,30 @@ def test_settings_are_accepted_by_scrapy():
 
     settings = Settings(build_settings(CONFIG, CONFIG.source("pep")))
     assert settings.getbool("ROBOTSTXT_OBEY") and settings.getfloat("DOWNLOAD_DELAY") == 1.5
+
+
+def test_a_listing_callback_that_raises_fails_the_run_a_detail_one_does_not():
+    from crawl_kit import catalogue_stats, make_spider
+    from scrapy.http import HtmlResponse
+    from scrapy.spidermiddlewares.httperror import HttpError
+
+    from crawlers.middlewares import ListingGuardMiddleware
+
+    spider = make_spider("api")
+    guard = ListingGuardMiddleware.from_crawler(spider.crawler)
+    listing = spider.listing_request("https://x.example/api/v1/offers?page=2", spider.parse_list)
+    detail = Request("https://x.example/api/v1/offers/7", meta={})
+
+    def raised(request, exc):
+        response = HtmlResponse(request.url, body=b"{}", request=request)
+        return guard.process_spider_exception(response, exc, spider)
+
+    assert raised(detail, RuntimeError("boom")) is None
+    assert raised(listing, HttpError(Response(listing.url, status=500), "500")) is None  # the errback's business
+    assert "listing_failed" not in catalogue_stats(spider)
+    assert raised(listing, KeyError("data")) is None  # Scrapy still logs it
+    assert catalogue_stats(spider)["listing_failed"] == 1
+    assert spider.catalogue_errors == [{"url": listing.url, "reason": "listing: could not read: KeyError: 'data'"}]
+    config = parse_config({"sources": {"s": {"kind": "api", "base_url": "https://x.example"}}})
+    settings = build_settings(config, config.source("s"))
+    assert "crawlers.middlewares.ListingGuardMiddleware" in settings["SPIDER_MIDDLEWARES"]

@@ -117,6 +117,29 @@ def test_unreadable_offer_page_is_counted_and_a_known_posting_stays_seen(engine_
     assert spider.catalogue_errors[0]["reason"] == "extraction failed: RuntimeError: markup changed"
 
 
+@pytest.mark.parametrize("error, level, traceback", [
+    (ValueError("offer is not JSON"), "WARNING", False),   # the page is not what we expect: one line
+    (RuntimeError("markup changed"), "ERROR", True),      # a bug: its traceback, once
+])
+def test_an_unreadable_page_is_logged_once(engine_for, monkeypatch, caplog, error, level, traceback):
+    """A site serving garbage used to log each page twice, with a 15-line traceback even for
+    the page objects' own "not JSON" ValueError."""
+    from crawlers.pages import pep as pep_pages
+
+    def broken(self, source, kind="pep"):
+        raise error
+
+    monkeypatch.setattr(pep_pages.PepOfferPage, "to_raw", broken)
+    spider = make_spider("pep")
+    with caplog.at_level("INFO", logger="crawlers.spiders.base"):
+        engine_for("pep").run(spider)
+    records = [r for r in caplog.records if r.name == "crawlers.spiders.base" and r.levelno >= 30]
+    assert len(records) == 8 and {r.levelname for r in records} == {level}
+    assert all(bool(r.exc_info) is traceback for r in records)
+    assert f"extraction failed: {type(error).__name__}: {error}" in records[0].getMessage()
+    assert catalogue_stats(spider)["parse_errors"] == 8
+
+
 def test_offer_page_without_title_is_a_parse_error(engine_for):
     url = BASE_URLS["pep"] + "/offre-emploi/developpeur-back-end-python-hf-reference-2026-2561234/"
     spider = make_spider("pep")
@@ -330,3 +353,20 @@ def test_error_list_is_capped():
         spider.parse_error(f"https://x/{i}", "boom")
     assert len(spider.catalogue_errors) == MAX_ERRORS
     assert catalogue_stats(spider)["parse_errors"] == MAX_ERRORS + 5
+
+
+def test_relative_and_non_web_sitemap_locations_do_not_end_the_listing(engine_for):
+    """The sitemap protocol wants absolute <loc>s; a site writing "/emploi/x/" or a mailto:
+    made the listing callback raise (Scrapy refuses such URLs), losing the rest of the sitemap."""
+    url = BASE_URLS["jobposting"] + "/sitemap.xml"
+    body = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            b"<url><loc>/emploi/a/</loc><lastmod>2026-11-20</lastmod></url>"
+            b"<url><loc>mailto:rh@example.org</loc></url></urlset>")
+    spider = make_spider("jobposting")
+    engine = engine_for("jobposting", overrides={url: (200, body)})
+    engine.run(spider)
+    assert engine.requests == [url, BASE_URLS["jobposting"] + "/emploi/a/"]
+    assert spider.rebase("emploi/b/") == BASE_URLS["jobposting"] + "/emploi/b/"
+    # a link that is not a web page is a parse error, not the end of the listing
+    assert catalogue_stats(spider)["parse_errors"] == 1 and "listing_failed" not in catalogue_stats(spider)
+    assert spider.catalogue_errors[0]["url"] == "mailto:rh@example.org"

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -227,3 +228,46 @@ def test_child_command_keeps_passwords_off_the_command_line():
 def test_an_unknown_source_is_a_config_error(config_path, sqlite_url):
     with pytest.raises(ConfigError, match="unknown source 'nope'"):
         launch_crawl("nope", config_path=config_path, db_url=sqlite_url)
+
+
+_IGNORING_PARENT = textwrap.dedent("""
+    import signal, sys
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # as `cmd &` in a script, or nohup
+    from pipeline.launch import launch_crawl
+    db, config, child, flag = sys.argv[1:5]
+    argv = lambda run_id: [sys.executable, child, "wait-flag", "--db", db, "--run-id", str(run_id), "--flag", flag]
+    print(launch_crawl("alpha", config_path=config, db_url=db, _child_argv=argv).status, flush=True)
+""")
+
+
+def test_a_launcher_that_ignores_sigint_is_not_stopped_by_it(config_path, sqlite_url, tmp_path, wait_for):
+    """A background `catalogue crawl --all` inherits SIGINT ignored: a stray SIGINT used to
+    stop the current crawl (`interrupted`) while the loop went on with the next source."""
+    flag = tmp_path / "flag"
+    script = tmp_path / "parent.py"
+    script.write_text(_IGNORING_PARENT, encoding="utf-8")
+    parent = subprocess.Popen([sys.executable, str(script), sqlite_url, str(config_path),
+                               str(Path(__file__).with_name("fake_child.py")), str(flag)],
+                              env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: Path(str(flag) + ".started").exists(), what="the child to start")
+        parent.send_signal(signal.SIGINT)
+        time.sleep(0.5)  # time for a handler to act (it used to stop the child at its next poll, 0.2 s)
+        flag.write_text("go")
+        out, _ = parent.communicate(timeout=60)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+    assert parent.returncode == 0, out.decode(errors="replace")
+    assert out.decode().strip().splitlines()[-1] == "succeeded"
+    assert _run_status(sqlite_url) == "succeeded"
+
+
+def _run_status(url: str) -> str:
+    engine = connect(url)
+    try:
+        with session(engine) as s:
+            return s.scalars(select(CrawlRun.status)).one()
+    finally:
+        engine.dispose()

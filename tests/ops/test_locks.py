@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 from storage.db import connect
@@ -69,6 +70,44 @@ def test_concurrent_acquirers_only_one_wins(engine, db_url):
         assert acquire(engine, "pep", "dead:1:x", 60, now=utcnow() - timedelta(hours=1))
         winners = _race(engines, "pep", "takeover")
         assert len(winners) == 1 and current_lease(engine, "pep").holder == winners[0]
+    finally:
+        for e in engines:
+            e.dispose()
+
+
+def test_a_step_lock_makes_a_second_transaction_wait_until_the_first_ends(engine, db_url):
+    """Two processes' post-crawls (here two threads, each with its own engine): the second
+    takes the lock only once the first has committed; another step's lock is independent."""
+    from storage.db import session
+    from storage.locks import hold_step_lock
+
+    engines = [connect(db_url) for _ in range(2)]
+    order: list[str] = []
+    holding = threading.Event()
+
+    def first() -> None:
+        with session(engines[0]) as s, s.begin():
+            hold_step_lock(s, "dedup")
+            hold_step_lock(s, "dedup")  # taken again by its holder: no self-deadlock
+            holding.set()
+            time.sleep(0.5)  # long enough for the second to try (an ordering aid, not asserted)
+            order.append("first ends")
+
+    def second() -> None:
+        holding.wait(30)
+        with session(engines[1]) as s, s.begin():
+            hold_step_lock(s, "dedup")
+            order.append("second holds")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert order == ["first ends", "second holds"]
+        with session(engines[1]) as s, s.begin():  # released by the commit: free again
+            hold_step_lock(s, "dedup")
     finally:
         for e in engines:
             e.dispose()

@@ -305,3 +305,29 @@ def test_the_shipped_configuration_schedules_every_source():
     plan = planned_runs(cfg, None, now=datetime(2026, 11, 23, 12, 0, tzinfo=PARIS))
     assert [p.source for p in plan] == list(cfg.sources)
     assert len({p.next_run for p in plan}) == len(plan)  # staggered
+
+
+def test_a_run_queued_while_the_previous_queued_run_goes_on_is_not_dropped(sqlite_url, started, wait_for):
+    """`schedule trigger pep` twice: the second is queued once the first started (its job id
+    is free again) and comes due while the first still runs; APScheduler's one instance per
+    job id used to drop it with a log line, although the user was told it was queued."""
+    cfg = _config({"alpha": "0 2 * * *"})
+    connect(sqlite_url).dispose()
+    release, calls = threading.Event(), []
+
+    def launcher(source_name: str, **kw):
+        calls.append((source_name, kw["trigger"], kw.get("full_refresh", False)))
+        release.wait(30)  # the first run goes on until the test lets it end
+        return SimpleNamespace(run_id=len(calls), status="succeeded")
+
+    sched = CatalogueScheduler(cfg, sqlite_url, launcher=launcher, wakeup_seconds=0.1, max_workers=2)
+    started.append(sched)
+    assert queue_crawl(cfg, sqlite_url, "alpha", full_refresh=True)
+    sched.start()
+    try:
+        wait_for(lambda: len(calls) == 1, what="the first queued run")
+        assert queue_crawl(cfg, sqlite_url, "alpha") is True
+        wait_for(lambda: len(calls) == 2, timeout=10, what="the second queued run")
+    finally:
+        release.set()
+    assert calls == [("alpha", "queued", True), ("alpha", "queued", False)]

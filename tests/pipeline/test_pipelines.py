@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from types import SimpleNamespace
 
 import pytest
 from scrapy.exceptions import DropItem
@@ -103,8 +104,9 @@ def test_store_writes_batches_and_counts_new_updated_unchanged(db_url):
     store2.process_item(normalize2.process_item(_raw("2026-1")))                      # unchanged
     store2.process_item(normalize2.process_item(_raw("2026-2", deadline="05/01/2027")))  # updated
     store2.process_item(SeenPosting(source="pep", reference="2026-3", listing_ref="2026-3"))
-    store2.process_item(GonePosting(source="pep", reference="2026-1", url="https://example.org/gone",
-                                    listing_ref="2026-1"))
+    gone = GonePosting(source="pep", reference="2026-1", url="https://example.org/gone", listing_ref="2026-1")
+    spider = SimpleNamespace()
+    store2.process_item(gone, spider)
     store2.close_spider()
     stats = crawler2.stats
     assert stats.get_value("catalogue/items_seen") == 3
@@ -113,5 +115,39 @@ def test_store_writes_batches_and_counts_new_updated_unchanged(db_url):
     with session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Posting)) == 3
         statuses = dict(s.execute(select(Posting.reference, Posting.status)).all())
-    assert statuses == {"2026-1": "gone", "2026-2": "active", "2026-3": "active"}
+    # a page answering 404/410 is kept for the post-crawl step, which marks it gone only
+    # after a succeeded crawl (tests/pipeline/test_postcrawl.py)
+    assert statuses == {"2026-1": "active", "2026-2": "active", "2026-3": "active"}
+    assert spider.catalogue_gone == [gone]
     engine.dispose()
+
+
+def test_a_batch_the_database_refuses_is_counted_and_kept_not_raised(sqlite_url, monkeypatch):
+    """A database error while storing (SQLite locked past its busy timeout, a PostgreSQL
+    deadlock) used to escape the pipeline: the batch was lost — among it the "seen" marks of
+    unchanged postings — and the crawl could still succeed and expire them."""
+    import storage.postings
+    from sqlalchemy.exc import OperationalError
+
+    from pipeline.runner import crawl_status
+
+    def locked(*args, **kwargs):
+        raise OperationalError("UPDATE postings", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(storage.postings, "mark_seen", locked)
+    crawler = _crawler(sqlite_url)
+    spider = _Spider()
+    store = StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    for ref in ("2026-1", "2026-2", "2026-3"):
+        store.process_item(SeenPosting(source="pep", reference=ref, listing_ref=ref), spider)
+    store.close_spider(spider)
+    stats = crawler.stats.get_stats()
+    assert stats["catalogue/store_errors"] == 3 and stats["catalogue/items_seen"] == 3
+    reason = "could not store 2 item(s): OperationalError: database is locked"
+    assert spider.catalogue_errors == [{"url": None, "reason": reason},
+                                       {"url": None, "reason": reason.replace("2 item", "1 item")}]
+    status = crawl_status({**stats, "finish_reason": "finished"}, previous_seen=3, drop_share=0.5,
+                          errors=spider.catalogue_errors)
+    assert status == ("interrupted", "3 item(s) could not be stored, nothing expired "
+                                     "(OperationalError: database is locked)")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 import pipeline.dedup
 from crawlers.config import SourceConfig
@@ -54,3 +55,90 @@ def test_dedup_runs_only_when_postings_are_pending(engine, monkeypatch):
 
     again = after_crawl(engine, SOURCE, run_id=run_id, status="succeeded", crawl_started_at=NOW)
     assert calls == [run_id] and again.offers_new == 0
+
+
+def test_post_crawls_ending_together_never_found_an_offer_twice(engine, db_url, monkeypatch):
+    """The scheduler runs several crawls at once, and their post-crawls may start together:
+    both would read the same pending postings and found the same offers (the second
+    transaction then failed on the offers' primary key and the whole crawl was recorded as a
+    crash). The dedup step lock makes the second wait and find nothing left to do."""
+    import threading
+    import time
+
+    from storage.db import connect
+    from storage.models import Offer, OfferMerge
+
+    with session(engine) as s, s.begin():
+        run_ids = [start_run(s, "pep", "pep", trigger="schedule"), start_run(s, "dinum", "jobposting", trigger="schedule")]
+        items = []
+        for ref, title in (("2026-1", "Développeur back-end Python (H/F)"), ("2026-2", "Administrateur réseaux")):
+            raw = {**_raw(ref), "title": title}
+            items.append((normalize_posting(raw, crawl_time=NOW, digital_only=True), raw))
+        raw = {**_raw("DINUM-7"), "source": "dinum", "kind": "jobposting", "location": "Lille"}
+        items.append((normalize_posting(raw, crawl_time=NOW, digital_only=True), raw))
+        upsert_postings(s, items, run_id=run_ids[0], seen_at=NOW)
+
+    real = pipeline.dedup.dedup_records
+
+    def slow_core(*args, **kwargs):  # both read the pending postings before either writes
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline.dedup, "dedup_records", slow_core)
+    sources = [SOURCE, SourceConfig(name="dinum", kind="jobposting", base_url="https://dinum.example")]
+    results: dict[int, object] = {}
+    engines = [connect(db_url) for _ in sources]
+
+    def post(i: int) -> None:
+        try:
+            results[i] = after_crawl(engines[i], sources[i], run_id=run_ids[i], status="succeeded",
+                                     crawl_started_at=NOW)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            results[i] = exc
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    finally:
+        for e in engines:
+            e.dispose()
+    assert not [r for r in results.values() if isinstance(r, Exception)], results
+    assert sorted(r.offers_new for r in results.values()) == [0, 3]
+    with session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Offer)) == 3
+        assert s.scalar(select(func.count()).select_from(OfferMerge)) == 3  # one assignment per posting
+        assert s.scalar(select(func.count()).where(Posting.offer_id.is_(None))) == 0
+
+
+@pytest.mark.parametrize("status, gone", [
+    ("succeeded", True),      # a page answering 404/410 proves the posting gone, even on a window listing
+    ("suspect", False),       # ... but a crawl that is not a success expires nothing (CATALOGUE.md):
+    ("failed", False),        # a site whose offer pages all answer 404 for an hour must not empty
+    ("interrupted", False),   # the catalogue; the next crawl asks again
+])
+def test_a_page_answering_404_expires_its_posting_only_after_a_succeeded_crawl(engine, status, gone):
+    from crawlers.items import GonePosting
+    from storage.models import Offer
+
+    feed = SourceConfig(name="pep", kind="feed", base_url="https://feed.example", complete_listing=False)
+    with session(engine) as s, s.begin():
+        first = start_run(s, "pep", "feed", trigger="manual")
+        items = [(normalize_posting(raw, crawl_time=NOW, digital_only=True), raw)
+                 for raw in ({**_raw("2026-1")}, {**_raw("2026-2"), "title": "Administrateur réseaux"})]
+        upsert_postings(s, items, run_id=first, seen_at=NOW)
+    after_crawl(engine, feed, run_id=first, status="succeeded", crawl_started_at=NOW)
+    with session(engine) as s, s.begin():
+        second = start_run(s, "pep", "feed", trigger="manual")
+    result = after_crawl(engine, feed, run_id=second, status=status, crawl_started_at=NOW,
+                         gone=[GonePosting(source="pep", reference="2026-1", url="https://feed.example/1",
+                                           listing_ref="2026-1", http_status=410)])
+    with session(engine) as s:
+        postings = {p.reference: p for p in s.scalars(select(Posting))}
+        offer_status = {ref: s.get(Offer, p.offer_id).status for ref, p in postings.items()}
+    assert postings["2026-1"].status == ("gone" if gone else "active")
+    assert offer_status == {"2026-1": "expired" if gone else "active", "2026-2": "active"}
+    assert postings["2026-2"].status == "active"  # a window listing: unseen is not gone
+    assert (result.postings_gone, result.offers_expired) == ((1, 1) if gone else (0, 0))

@@ -28,6 +28,29 @@ def test_run_status_from_the_crawl(stats, previous, expected):
     assert (reason is None) == (expected == "succeeded")
 
 
+def test_a_failed_listing_names_the_page_and_why():
+    """`catalogue runs` shows the message's first line: "listing could not be fetched" alone
+    sent ops to the JSON errors to learn which page and why."""
+    errors = [{"url": "https://x.example/offre/1", "reason": "detail: HTTP 500"},
+              {"url": "https://x.example/page/3/", "reason": "listing: DownloadTimeoutError: took longer than 30 s"}]
+    stats = {"finish_reason": "finished", "catalogue/listing_failed": 1}
+    assert crawl_status(stats, previous_seen=None, drop_share=0.5, errors=errors) == (
+        "failed", "listing could not be fetched: https://x.example/page/3/ (DownloadTimeoutError: took longer than 30 s)")
+    assert crawl_status(stats, previous_seen=None, drop_share=0.5) == ("failed", "listing could not be fetched")
+
+
+@pytest.mark.parametrize("finish_reason, message", [
+    ("shutdown", "crawl stopped: shutdown — stopped by a signal"),
+    ("closespider_timeout", "crawl stopped: closespider_timeout — time limit reached"),
+    ("parent_gone", "crawl stopped: parent_gone — its launcher process died"),
+    ("memusage_exceeded", "crawl stopped: memusage_exceeded"),
+    (None, "crawl stopped: unknown reason"),
+])
+def test_an_interrupted_crawl_says_why_in_words(finish_reason, message):
+    stats = {"finish_reason": finish_reason} if finish_reason else {}
+    assert crawl_status(stats, previous_seen=None, drop_share=0.5) == ("interrupted", message)
+
+
 def test_the_suspect_threshold_is_configurable():
     stats = {"finish_reason": "finished", "catalogue/items_seen": 70}
     assert crawl_status(stats, previous_seen=100, drop_share=0.5)[0] == "succeeded"
