@@ -11,7 +11,9 @@ the status the crawl earned. The rules (``../shared/CATALOGUE.md``):
 - postings whose own page answered 404/410 (``gone``, kept by the store pipeline) are
   marked gone after a ``succeeded`` crawl of any source, even a feed that shows only a
   window; after any other status they are left as they were (the next crawl asks again);
-- offers whose postings are all gone, or whose deadline passed, become ``expired``.
+- offers whose postings are all gone, or whose deadline passed, become ``expired``;
+- offers whose postings the crawl saw (even unchanged, without a detail fetch) move their
+  ``last_seen_at``, whatever the status: what was seen was seen.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ def after_crawl(engine: Any, source: SourceConfig, *, run_id: int | None, status
     no posting is pending.
     """
     from storage.locks import DEDUP_STEP, hold_step_lock
-    from storage.offers import expire_by_deadline, refresh_offers
+    from storage.offers import expire_by_deadline, refresh_offers, touch_seen_offers
     from storage.postings import mark_gone, mark_missing_gone
     from storage.types import utcnow
 
@@ -100,6 +102,8 @@ def after_crawl(engine: Any, source: SourceConfig, *, run_id: int | None, status
         result.offers_merged = int(getattr(dedup, "postings_merged", 0) or 0)
         if affected:
             refresh_offers(s, sorted(a for a in affected if a), run_id=run_id)
+        if run_id is not None:  # postings seen unchanged (no refresh): their offers were seen too
+            touch_seen_offers(s, source.name, run_id=run_id)
         expire_by_deadline(s, run_id=run_id)
         result.offers_expired = int(s.scalar(
             select(func.count()).select_from(Change).where(

@@ -7,6 +7,7 @@ else, from the postings alone::
 
     refresh_offers(session, {"o3kq…", "obv7…"}, run_id=12)   # merged fields, status, history
     expire_by_deadline(session, run_id=12)                    # deadlines passed since the last run
+    touch_seen_offers(session, "pep", run_id=12)              # offers whose postings the run saw
     explain(session, "o3kq…")                                 # offer, postings, merges, provenance
 
 The merge (:func:`merge_postings`), per CATALOGUE.md:
@@ -283,6 +284,27 @@ def _apply(offer: Mapping[str, Any], postings: Sequence[Mapping[str, Any]], *, t
     if row == {name: offer[name] for name in _WRITTEN}:
         return changed, changes, None
     return changed, changes, {**row, "id": offer["id"]}
+
+
+def touch_seen_offers(session: Session, source: str, *, run_id: int) -> int:
+    """Move ``last_seen_at`` of the offers whose postings of ``source`` run ``run_id`` saw.
+
+    A re-crawl marks unchanged postings seen (``storage.postings.mark_seen``) without
+    refreshing their offers; the offer's ``last_seen_at`` (CATALOGUE.md: when the pipeline
+    last saw *any* posting of the offer) must move all the same. One UPDATE: each such
+    offer takes the latest ``last_seen_at`` of its postings; returns how many offers moved.
+    Seen times are not record fields: no ``changes`` row.
+    """
+    from sqlalchemy import func
+
+    latest = (select(func.max(Posting.last_seen_at)).where(Posting.offer_id == Offer.id)
+              .correlate(Offer).scalar_subquery())
+    seen_by_run = select(Posting.offer_id).where(
+        Posting.source == source, Posting.last_run_id == run_id, Posting.offer_id.is_not(None))
+    outcome = session.execute(
+        update(Offer).where(Offer.id.in_(seen_by_run), Offer.last_seen_at < latest)
+        .values(last_seen_at=latest).execution_options(synchronize_session=False))
+    return max(getattr(outcome, "rowcount", 0) or 0, 0)
 
 
 def expire_by_deadline(session: Session, *, run_id: int | None, today: date | None = None) -> int:

@@ -338,6 +338,10 @@ def test_a_recrawl_is_idempotent_and_moves_last_seen(scenario):
         assert {f: row[f] for f in RECORD} == {f: first[key][f] for f in RECORD}
         assert row["first_seen_at"] == first[key]["first_seen_at"]
         assert row["last_seen_at"] > first[key]["last_seen_at"], key
+    # the catalogue record moves too (view catalogue_offers), every offer of a re-crawled source
+    for oid, offer in scenario.second_offers.items():
+        assert offer["first_seen_at"] == scenario.first_offers[oid]["first_seen_at"], oid
+        assert offer["last_seen_at"] > scenario.first_offers[oid]["last_seen_at"], oid
 
 
 # ------------------------------------------------------------------------------- changes
