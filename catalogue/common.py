@@ -40,10 +40,19 @@ def get_config(path: str | None) -> Config:
     """The sources configuration, or a one-line error.
 
     Besides :class:`ConfigError` (not TOML, a bad source), a path that is a directory or
-    unreadable, and a file that is not UTF-8 text, are user errors too.
+    unreadable, a file that is not UTF-8 text, and a ``schedule`` that is not a crontab
+    line (checked here for every command, not only when the scheduler starts), are user
+    errors too.
     """
     try:
-        return load_config(path)
+        config = load_config(path)
+        from scheduler import schedule_errors
+
+        errors = schedule_errors(config)
+        if errors:
+            name, reason = next(iter(errors.items()))
+            raise ConfigError(f"[sources.{name}] schedule: {reason}")
+        return config
     except ConfigError as exc:
         fail(str(exc))
     except UnicodeDecodeError:

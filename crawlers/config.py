@@ -133,49 +133,128 @@ _SOURCE_KEYS = {
     "kind", "base_url", "schedule", "digital_only", "complete_listing",
     "download_delay", "concurrency", "time_limit",
 }
+#: per-source settings read by the crawl settings (``crawlers.settings``), kept in ``extra``
+_SOURCE_EXTRA_KEYS = {"autothrottle", "page_workers"}
+_PATH_KEYS = {key: kind for kind, (key, _default) in DEFAULT_ENTRY_PATHS.items()}
+
+
+def _unknown_key(where: str, key: str, known: set[str]) -> ConfigError:
+    """A mistyped key is an error, not a setting silently ignored (``concurency = 3``)."""
+    import difflib
+
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(known))})"
+    return ConfigError(f"{where} unknown key {key!r}{hint}")
+
+
+def _boolean(where: str, key: str, value: Any) -> bool:
+    """A TOML boolean: ``"false"`` (a string, hence true for Python) is refused."""
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where} {key} must be true or false (got {value!r})")
+    return value
+
+
+def _number(where: str, key: str, value: Any, *, integer: bool = False, minimum: float = 0,
+            maximum: float | None = None) -> float:
+    """A TOML number within ``[minimum, maximum]`` (a whole one when ``integer``)."""
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        what = "a whole number" if integer else "a number"
+        raise ConfigError(f"{where} {key} must be {what} (got {value!r})")
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum:g} and {maximum:g}" if maximum is not None else f"at least {minimum:g}"
+        raise ConfigError(f"{where} {key} must be {bound} (got {value!r})")
+    return value
+
+
+def _text(where: str, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where} {key} must be a non-empty string (got {value!r})")
+    return value.strip()
 
 
 def _source_from_table(name: str, table: dict[str, Any]) -> SourceConfig:
+    where = f"[sources.{name}]"
     if not isinstance(table, dict):
-        raise ConfigError(f"[sources.{name}] must be a table")
+        raise ConfigError(f"{where} must be a table")
     kind = table.get("kind")
     if kind not in KINDS:
-        raise ConfigError(f"[sources.{name}] kind must be one of {', '.join(KINDS)} (got {kind!r})")
+        raise ConfigError(f"{where} kind must be one of {', '.join(KINDS)} (got {kind!r})")
     base_url = table.get("base_url")
-    parsed = urlparse(base_url or "")
+    parsed = urlparse(base_url if isinstance(base_url, str) else "")
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ConfigError(f"[sources.{name}] base_url must be an http(s) URL (got {base_url!r})")
+        raise ConfigError(f"{where} base_url must be an http(s) URL (got {base_url!r})")
     path_key, default_path = DEFAULT_ENTRY_PATHS[kind]
-    extra = {k: v for k, v in table.items() if k not in _SOURCE_KEYS and k != path_key}
-    try:
-        return SourceConfig(
-            name=name,
-            kind=kind,
-            base_url=base_url.rstrip("/"),
-            schedule=str(table.get("schedule") or default_schedule(name)),
-            entry_path=str(table.get(path_key, default_path)),
-            digital_only=bool(table.get("digital_only", False)),
-            complete_listing=bool(table.get("complete_listing", kind != "feed")),
-            download_delay=float(table.get("download_delay", 1.0)),
-            concurrency=int(table.get("concurrency", 2)),
-            time_limit=int(table.get("time_limit", 3600)),
-            extra=extra,
-        )
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"[sources.{name}] {exc}") from None
+    for key in table:
+        if key in _PATH_KEYS and key != path_key:
+            raise ConfigError(f"{where} {key} is the entry path of {_PATH_KEYS[key]} sources; "
+                              f"a {kind} source takes {path_key}")
+        if key not in _SOURCE_KEYS | _SOURCE_EXTRA_KEYS | {path_key}:
+            raise _unknown_key(where, key, _SOURCE_KEYS | _SOURCE_EXTRA_KEYS | {path_key})
+    extra = {k: v for k, v in table.items() if k in _SOURCE_EXTRA_KEYS}
+    if "autothrottle" in extra:
+        _boolean(where, "autothrottle", extra["autothrottle"])
+    if "page_workers" in extra:
+        _number(where, "page_workers", extra["page_workers"], integer=True, maximum=16)
+    schedule = table.get("schedule")
+    return SourceConfig(
+        name=name,
+        kind=kind,
+        base_url=base_url.rstrip("/"),
+        schedule=_text(where, "schedule", schedule) if schedule is not None else default_schedule(name),
+        entry_path=_text(where, path_key, table[path_key]) if path_key in table else default_path,
+        digital_only=_boolean(where, "digital_only", table.get("digital_only", False)),
+        complete_listing=_boolean(where, "complete_listing", table.get("complete_listing", kind != "feed")),
+        download_delay=float(_number(where, "download_delay", table.get("download_delay", 1.0), maximum=3600)),
+        concurrency=int(_number(where, "concurrency", table.get("concurrency", 2), integer=True, minimum=1,
+                                maximum=64)),
+        time_limit=int(_number(where, "time_limit", table.get("time_limit", 3600), integer=True, minimum=1)),
+        extra=extra,
+    )
+
+
+def _settings_from_table(raw: Any) -> Settings:
+    where = "[settings]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a table")
+    known = {f for f in Settings.__dataclass_fields__ if f != "extra"}
+    for key in raw:
+        if key not in known:
+            raise _unknown_key(where, key, known)
+    values: dict[str, Any] = {}
+    if "timezone" in raw:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        values["timezone"] = _text(where, "timezone", raw["timezone"])
+        try:
+            ZoneInfo(values["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"{where} timezone {values['timezone']!r} is not a known time zone "
+                              "(e.g. \"Europe/Paris\")") from None
+    if "user_agent" in raw:
+        values["user_agent"] = _text(where, "user_agent", raw["user_agent"])
+    if "suspect_drop_share" in raw:
+        values["suspect_drop_share"] = float(_number(where, "suspect_drop_share", raw["suspect_drop_share"],
+                                                     maximum=1))
+    for key in ("full_refresh_days", "misfire_grace_hours"):
+        if key in raw:
+            values[key] = float(_number(where, key, raw[key]))
+    return Settings(**values)
 
 
 def parse_config(data: dict[str, Any], path: Path = Path("<memory>")) -> Config:
-    """Build a :class:`Config` from already-parsed TOML data."""
-    raw_settings = dict(data.get("settings") or {})
-    known = {f for f in Settings.__dataclass_fields__ if f != "extra"}
-    try:
-        settings = Settings(
-            **{k: raw_settings.pop(k) for k in list(raw_settings) if k in known},
-            extra=raw_settings,
-        )
-    except TypeError as exc:
-        raise ConfigError(f"[settings] {exc}") from None
+    """Build a :class:`Config` from already-parsed TOML data.
+
+    Strict: an unknown table or key (a typo such as ``concurency``), a value of the wrong
+    type (``digital_only = "false"``, a string) or out of range (``concurrency = 0``) is a
+    :class:`ConfigError` naming the table and the key — never a setting silently ignored,
+    nor a crash in the middle of a crawl. Cron schedules are checked by the scheduler
+    (``scheduler.schedule_errors``), which the command line runs on every configuration.
+    """
+    for key in data:
+        if key not in ("settings", "sources"):
+            raise _unknown_key("the configuration:", key, {"settings", "sources"})
+    settings = _settings_from_table(data.get("settings") or {})
     sources_table = data.get("sources") or {}
     if not isinstance(sources_table, dict):
         raise ConfigError("[sources] must be a table of tables")

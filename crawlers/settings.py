@@ -86,14 +86,6 @@ def _lean_base(name: str, disabled: dict[str, None]) -> dict[str, int]:
             if path not in disabled}
 
 
-def _flag(value: Any, default: bool) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, str):
-        return value.strip().lower() not in ("0", "false", "no", "off", "")
-    return bool(value)
-
-
 def page_workers(source: SourceConfig) -> int:
     """Worker processes reading the source's detail pages (:mod:`crawlers.spiders.workers`):
     ``page_workers = N`` in the source's table, else none.
@@ -105,17 +97,14 @@ def page_workers(source: SourceConfig) -> int:
     its item back costs about 0.35 ms of the crawl process's CPU, more than reading a feed or
     API page does.
     """
-    try:
-        return max(0, int(source.extra.get("page_workers", 0)))
-    except (TypeError, ValueError):
-        return 0
+    return int(source.extra.get("page_workers", 0))  # a whole number 0..16 (crawlers.config)
 
 
 def build_settings(config: Config, source: SourceConfig, *, cache: bool = False) -> dict[str, Any]:
     """The Scrapy settings (a plain dict) for one crawl of ``source``."""
-    delay = max(0.0, float(source.download_delay))
-    concurrency = max(1, int(source.concurrency))
-    autothrottle = _flag(source.extra.get("autothrottle"), True)
+    delay = source.download_delay  # checked by crawlers.config: 0..3600
+    concurrency = source.concurrency  # 1..64
+    autothrottle = bool(source.extra.get("autothrottle", True))
     settings: dict[str, Any] = {
         "BOT_NAME": "catalogue-numerique",
         "USER_AGENT": config.settings.user_agent,

@@ -60,6 +60,34 @@ def _not_a_database(tmp_path):
     return f"sqlite:///{path}"
 
 
+def _config(tmp_path, body):
+    path = tmp_path / "sources.toml"
+    path.write_text('[sources.x]\nkind = "pep"\nbase_url = "http://127.0.0.1:9"\n' + body, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("args, needle", [
+    # a bad cron line was only noticed when the scheduler started
+    (lambda t: ["sources", "--config", _config(t, 'schedule = "61 2 * * *"\n')], "[sources.x] schedule: "),
+    (lambda t: ["crawl", "x", "--config", _config(t, 'schedule = "0 2 * *"\n')], "expected 5 crontab fields"),
+    # a typo was silently ignored, a string "false" read as true
+    (lambda t: ["crawl", "x", "--config", _config(t, "concurency = 3\n")], "did you mean 'concurrency'?"),
+    (lambda t: ["sources", "--config", _config(t, 'digital_only = "false"\n')], "must be true or false"),
+    # a crawl went through, then its process crashed on the comparison
+    (lambda t: ["crawl", "x", "--config", _config(t, '[settings]\nsuspect_drop_share = "half"\n')],
+     "suspect_drop_share must be a number"),
+    # --config was ignored by export unless --source was given
+    (lambda t: ["export", "--config", str(t / "missing.toml"), "--db", f"sqlite:///{t / 'c.db'}"],
+     "configuration file not found"),
+])
+def test_configuration_mistakes_are_one_line_before_anything_runs(args, needle, tmp_path):
+    proc = run_cli(*args(tmp_path))
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and needle in lines[0], proc.stderr
+
+
 @pytest.mark.parametrize("args, needle", [
     (lambda t: ["sources", "--config", str(t)], "cannot read configuration file"),       # a directory
     (lambda t: ["sources", "--config", _not_utf8(t)], "is not UTF-8 text"),

@@ -34,12 +34,45 @@ def test_env_var_names_the_file(tmp_path: Path, monkeypatch):
 @pytest.mark.parametrize("table, message", [
     ({"kind": "ftp", "base_url": "http://x"}, "kind must be one of"),
     ({"kind": "pep", "base_url": "not a url"}, "base_url must be an http(s) URL"),
-    ({"kind": "pep", "base_url": "http://x", "concurrency": "lots"}, "[sources.s]"),
+    ({"kind": "pep", "base_url": "http://x", "concurrency": "lots"}, "[sources.s] concurrency must be a whole number"),
+    # a string "false" would be true for Python: on a feed, complete_listing true expires what it did not list
+    ({"kind": "feed", "base_url": "http://x", "complete_listing": "false"}, "complete_listing must be true or false"),
+    ({"kind": "pep", "base_url": "http://x", "digital_only": 1}, "digital_only must be true or false"),
+    ({"kind": "pep", "base_url": "http://x", "concurency": 3}, "unknown key 'concurency'; did you mean 'concurrency'?"),
+    ({"kind": "pep", "base_url": "http://x", "sitemap_path": "/s.xml"}, "sitemap_path is the entry path of jobposting"),
+    ({"kind": "pep", "base_url": "http://x", "concurrency": 0}, "concurrency must be between 1 and 64"),
+    ({"kind": "pep", "base_url": "http://x", "download_delay": -1}, "download_delay must be between 0 and 3600"),
+    ({"kind": "pep", "base_url": "http://x", "time_limit": 1.5}, "time_limit must be a whole number"),
+    ({"kind": "pep", "base_url": "http://x", "schedule": ""}, "schedule must be a non-empty string"),
+    ({"kind": "pep", "base_url": "http://x", "autothrottle": "off"}, "autothrottle must be true or false"),
 ])
 def test_invalid_source_tables_are_one_line_errors(table, message):
     with pytest.raises(ConfigError) as err:
         parse_config({"sources": {"s": table}})
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"settings": {"suspect_drop_share": "half"}}, "[settings] suspect_drop_share must be a number"),
+    ({"settings": {"suspect_drop_share": 2}}, "suspect_drop_share must be between 0 and 1"),
+    ({"settings": {"user_agent": ""}}, "[settings] user_agent must be a non-empty string"),
+    ({"settings": {"timezone": "Europe/Pariss"}}, "timezone 'Europe/Pariss' is not a known time zone"),
+    ({"settings": {"full_refresh_day": 3}}, "did you mean 'full_refresh_days'?"),
+    ({"sourcez": {"x": {}}}, "unknown key 'sourcez'; did you mean 'sources'?"),
+])
+def test_invalid_settings_and_tables_are_one_line_errors(data, message):
+    with pytest.raises(ConfigError) as err:
+        parse_config(data)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_optional_per_source_settings_are_typed():
+    cfg = parse_config({"sources": {"r": {"kind": "api", "base_url": "http://x", "autothrottle": False,
+                                          "page_workers": 1, "download_delay": 0, "concurrency": 16}},
+                        "settings": {"suspect_drop_share": 1, "full_refresh_days": 0.5}})
+    src = cfg.source("r")
+    assert src.extra == {"autothrottle": False, "page_workers": 1}
+    assert (src.download_delay, src.concurrency, cfg.settings.suspect_drop_share) == (0.0, 16, 1.0)
 
 
 def test_missing_and_invalid_files(tmp_path: Path):

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from catalogue.common import ConfigOption, DbOption, eprint, fail, get_config, get_engine
+from crawlers.config import Config
 from storage.exports import FORMATS, STATUSES, VOCABULARIES, ExportFilters, FilterError, build_filters, split_values
 
 _MULTI = "Repeat the option or separate values with commas; values are ORed."
@@ -24,15 +25,14 @@ SourceOpt = Annotated[list[str] | None, typer.Option("--source", metavar="NAME",
 StatusOpt = Annotated[str, typer.Option("--status", metavar="STATUS", help=f"Offer status: {', '.join(STATUSES)}.")]
 
 
-def _filters(engine, config: str | None, *, sources: list[str] | None = None, status: str = "active",
+def _filters(engine, config: Config | None, *, sources: list[str] | None = None, status: str = "active",
              **values: object) -> ExportFilters:
-    """Build the filters, turning a bad value into a one-line CLI error."""
-    configured: list[str] = []
-    if sources:
-        configured = list(get_config(config).sources)
+    """Build the filters, turning a bad value into a one-line CLI error. ``config`` (when
+    given) names the configured sources, which ``--source`` may name before their first crawl."""
     try:
         return build_filters(engine, sources=split_values(sources), status=status,
-                             configured_sources=configured, **values)  # type: ignore[arg-type]
+                             configured_sources=list(config.sources) if config else [],
+                             **values)  # type: ignore[arg-type]
     except FilterError as exc:
         fail(str(exc))
 
@@ -85,10 +85,11 @@ def register(app: typer.Typer) -> None:
             fail(f"--delimiter must be one character other than a quote or newline (got {delimiter!r})")
         from storage.exports import export_offers
 
+        configured = get_config(config) if (source or config) else None  # a wrong --config is an error
         engine = get_engine(db, must_exist=True)
         try:
             filters = _filters(
-                engine, config, sources=source, status=status,
+                engine, configured, sources=source, status=status,
                 regions=split_values(region), departments=split_values(department),
                 categories=split_values(category), contracts=split_values(contract),
                 job_families=split_values(job_family), employers=employer or [],
