@@ -20,7 +20,8 @@ from __future__ import annotations
 import os
 import tomllib
 import zlib
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -40,17 +41,26 @@ DEFAULT_ENTRY_PATHS = {
 DEFAULT_SCHEDULE = "0 2 * * *"
 
 
-def default_schedule(name: str) -> str:
+def default_schedule(name: str, taken: Collection[str] = ()) -> str:
     """The nightly schedule of a source that names none: a slot between 01:00 and 05:55.
 
     Derived from the source name (CRC-32, stable across runs and machines) in 5-minute
-    steps, so that sources without a ``schedule`` do not all start at the same minute.
+    steps, so that sources without a ``schedule`` do not all start at the same minute;
+    a slot already ``taken`` (by another source of the configuration) moves to the next
+    free one.
 
     >>> default_schedule("culture_emplois")
     '45 3 * * *'
+    >>> default_schedule("culture_emplois", taken={"45 3 * * *"})
+    '50 3 * * *'
     """
     slot = zlib.crc32(name.encode("utf-8")) % 60
-    return f"{slot % 12 * 5} {1 + slot // 12} * * *"
+    for step in range(60):
+        here = (slot + step) % 60
+        schedule = f"{here % 12 * 5} {1 + here // 12} * * *"
+        if schedule not in taken:
+            return schedule
+    return f"{slot % 12 * 5} {1 + slot // 12} * * *"  # sixty sources without a schedule: slots are shared
 
 
 class ConfigError(ValueError):
@@ -95,6 +105,9 @@ class Settings:
     suspect_drop_share: float = 0.5
     full_refresh_days: float = 7.0
     misfire_grace_hours: float = 6.0
+    #: points from which two postings are the same job (``pipeline.dedup.DedupConfig.threshold``;
+    #: None: the built-in default, docs/DEDUP.md "Tuning the threshold")
+    dedup_threshold: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -239,6 +252,9 @@ def _settings_from_table(raw: Any) -> Settings:
     for key in ("full_refresh_days", "misfire_grace_hours"):
         if key in raw:
             values[key] = float(_number(where, key, raw[key]))
+    if "dedup_threshold" in raw:
+        values["dedup_threshold"] = float(_number(where, "dedup_threshold", raw["dedup_threshold"], minimum=1,
+                                                  maximum=30))
     return Settings(**values)
 
 
@@ -259,6 +275,12 @@ def parse_config(data: dict[str, Any], path: Path = Path("<memory>")) -> Config:
     if not isinstance(sources_table, dict):
         raise ConfigError("[sources] must be a table of tables")
     sources = {name: _source_from_table(name, t) for name, t in sources_table.items()}
+    # sources without a schedule: distinct nightly slots, none shared with another source
+    taken = {src.schedule for name, src in sources.items() if sources_table[name].get("schedule") is not None}
+    for name in sorted(n for n in sources if sources_table[n].get("schedule") is None):
+        schedule = default_schedule(name, taken)
+        taken.add(schedule)
+        sources[name] = replace(sources[name], schedule=schedule)
     return Config(path=path, settings=settings, sources=sources)
 
 

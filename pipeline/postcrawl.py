@@ -54,8 +54,12 @@ class PostCrawlResult:
 
 
 def after_crawl(engine: Any, source: SourceConfig, *, run_id: int | None, status: str,
-                crawl_started_at: datetime, gone: Iterable[GonePosting] = ()) -> PostCrawlResult:
+                crawl_started_at: datetime, gone: Iterable[GonePosting] = (),
+                dedup_threshold: float | None = None) -> PostCrawlResult:
     """Run dedup and expiry for ``source`` after its crawl ended with ``status``.
+
+    ``dedup_threshold``: the configured ``[settings] dedup_threshold`` (None: the default of
+    ``pipeline.dedup.DedupConfig``).
 
     ``gone`` are the postings whose page answered 404/410 during the crawl: marked gone
     (their offers refreshed) only when ``status`` is ``succeeded``.
@@ -94,9 +98,10 @@ def after_crawl(engine: Any, source: SourceConfig, *, run_id: int | None, status
                      source.name, len(gone), status, extra={"source": source.name, "run_id": run_id})
         dedup = None
         if _any_pending(s):
-            from pipeline.dedup import dedup_pending
+            from pipeline.dedup import DedupConfig, dedup_pending
 
-            dedup = dedup_pending(s, run_id=run_id)
+            config = DedupConfig() if dedup_threshold is None else DedupConfig(threshold=dedup_threshold)
+            dedup = dedup_pending(s, run_id=run_id, config=config)
         result.dedup = _as_plain(dedup)
         result.offers_new = int(getattr(dedup, "offers_created", 0) or 0)
         result.offers_merged = int(getattr(dedup, "postings_merged", 0) or 0)

@@ -203,7 +203,8 @@ def run_crawl(source_name: str, *, config_path: str | None, db_url: str | None, 
     t1 = time.monotonic()
     try:
         post = after_crawl(engine, source, run_id=run_id, status=status, crawl_started_at=started_at,
-                           gone=getattr(spider, "catalogue_gone", None) or ())
+                           gone=getattr(spider, "catalogue_gone", None) or (),
+                           dedup_threshold=config.settings.dedup_threshold)
     except Exception as exc:  # noqa: BLE001 - recorded on the run with what the crawl did
         # the post-crawl transaction rolled back: nothing expired, the postings stored by the
         # crawl stay pending for the next dedup; the run says so instead of "crashed"

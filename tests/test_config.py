@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.config import ConfigError, join_url, load_config, parse_config
+from crawlers.config import ConfigError, default_schedule, join_url, load_config, parse_config
 
 
 def test_shipped_configuration_has_the_four_kinds():
@@ -96,3 +96,14 @@ def test_unknown_source_lists_the_configured_ones():
 ])
 def test_join_url_keeps_prefixes(base, path, url):
     assert join_url(base, path) == url
+
+
+def test_sources_without_a_schedule_never_share_a_slot():
+    """replica_jobposting and replica_api hash to the same slot (25 5 * * *): the second moves on."""
+    tables = {name: {"kind": "api", "base_url": "http://x"} for name in ("replica_jobposting", "replica_api")}
+    assert default_schedule("replica_jobposting") == default_schedule("replica_api")
+    cfg = parse_config({"sources": {**tables, "pep": {"kind": "pep", "base_url": "http://x",
+                                                      "schedule": default_schedule("replica_api")}}})
+    schedules = [cfg.source(n).schedule for n in ("replica_jobposting", "replica_api", "pep")]
+    assert len(set(schedules)) == 3
+    assert all(s.endswith(" * * *") and 1 <= int(s.split()[1]) <= 5 for s in schedules)

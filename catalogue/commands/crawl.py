@@ -23,10 +23,10 @@ OK_STATUSES = {"succeeded", "skipped"}
 
 def _print_outcomes(outcomes: list) -> None:
     keys = ("items_seen", "items_new", "items_updated", "detail_skipped", "items_rejected", "not_digital",
-            "not_found", "items_expired")
+            "not_found", "non_offer_pages", "items_expired")
     print_table("Crawl runs",
                 ("run", "source", "status", "seen", "new", "updated", "skipped pages", "rejected",
-                 "not digital", "not found", "expired", "note"),
+                 "not digital", "not found", "not offers", "expired", "note"),
                 [(o.run_id, o.source, o.status, *(o.counters.get(k, "") for k in keys), (o.error_message or "")[:120])
                  for o in outcomes])
 

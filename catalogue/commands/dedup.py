@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from catalogue.common import DbOption, fail, get_engine, print_table
+from catalogue.common import ConfigOption, DbOption, fail, get_config, get_engine, print_table
 
 
 def _fmt(value: Any) -> str:
@@ -25,14 +25,22 @@ def register(app: typer.Typer) -> None:
         again: Annotated[bool, typer.Option(
             "--again", help="Reconsider every active digital posting not yet in an offer (normally only new "
                             "or changed postings are).")] = False,
+        threshold: Annotated[float | None, typer.Option(
+            "--threshold", min=1, max=30, metavar="POINTS",
+            help="Points from which two postings are the same job (default: [settings] dedup_threshold of the "
+                 "configuration, else 9; docs/DEDUP.md).", show_default=False)] = None,
+        config: ConfigOption = None,
     ) -> None:
         """Merge new and changed postings into offers (also run after every crawl)."""
         from sqlalchemy import update
 
-        from pipeline.dedup import dedup_pending
+        from pipeline.dedup import DedupConfig, dedup_pending
         from storage.db import session
         from storage.models import Posting
 
+        if threshold is None:
+            threshold = get_config(config).settings.dedup_threshold
+        dedup_config = DedupConfig() if threshold is None else DedupConfig(threshold=threshold)
         engine = get_engine(db)
         try:
             with session(engine) as s, s.begin():
@@ -41,10 +49,11 @@ def register(app: typer.Typer) -> None:
                               .where(Posting.is_digital.is_(True), Posting.status == "active",
                                      Posting.offer_id.is_(None))
                               .values(dedup_pending=True))
-                result = dedup_pending(s, run_id=None)
+                result = dedup_pending(s, run_id=None, config=dedup_config)
         finally:
             engine.dispose()
-        print(f"postings processed: {result.postings_processed}, new offers: {result.offers_created}, "
+        print(f"threshold: {dedup_config.threshold:g} points, "
+              f"postings processed: {result.postings_processed}, new offers: {result.offers_created}, "
               f"merged into existing offers: {result.postings_merged}, candidate pairs compared: "
               f"{result.candidate_pairs}")
 

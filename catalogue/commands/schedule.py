@@ -81,13 +81,15 @@ def _runs_rows(runs: list, tz: tzinfo) -> list[tuple]:
     return [
         (r.id, r.source, r.status, r.trigger, _when(r.started_at, tz), _duration(run_duration(r, now=now)),
          r.pages, r.items_seen, r.items_new, r.items_updated, r.items_expired, r.items_rejected,
-         r.not_digital, r.detail_skipped, len(r.errors or []), _first_line(r.error_message))
+         r.not_digital, r.detail_skipped, r.not_found, r.non_offer_pages, len(r.errors or []),
+         _first_line(r.error_message))
         for r in runs
     ]
 
 
 RUNS_COLUMNS = ("id", "source", "status", "trigger", "started", "duration", "pages", "seen", "new",
-                "updated", "expired", "rejected", "not digital", "skipped pages", "errors", "message")
+                "updated", "expired", "rejected", "not digital", "skipped pages", "not found", "not offers", "errors",
+                "message")
 
 
 def _verdict(status: str | None, strict: bool) -> str:
@@ -201,7 +203,7 @@ def register(app: typer.Typer) -> None:
         from storage.runs import list_runs, run_to_dict
 
         tz = _zone(get_config(config))
-        engine = get_engine(db)
+        engine = get_engine(db, must_exist=True)  # a mistyped path is an error, not a new empty catalogue
         try:
             with session(engine) as s:
                 found = list_runs(s, source=source, last=last)
@@ -228,7 +230,8 @@ def register(app: typer.Typer) -> None:
 
         cfg = get_config(config)
         tz = _zone(cfg)
-        engine = get_engine(db)
+        # a mistyped path must not pass the monitoring check as "never crawled" (exit 2 instead)
+        engine = get_engine(db, must_exist=True)
         now = utcnow()
         try:
             with session(engine) as s:

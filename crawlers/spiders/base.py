@@ -346,7 +346,9 @@ class CatalogueSpider(scrapy.Spider):
         (a posting without reference or title is a parse error)."""
         if isinstance(item, NotOfferPage):
             self.count("non_offer_pages")
-            log.info("no offer on %s (%s)", entry.url, item.reason)
+            # a counted warning (issue: "pages without a JobPosting are skipped with a counted
+            # warning"); a page known not to be an offer is not fetched again while unchanged
+            log.warning("no offer on %s (%s): skipped", entry.url, item.reason)
             yield item
             return
         if item is None:

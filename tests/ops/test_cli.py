@@ -70,16 +70,18 @@ def test_runs_as_json_newest_first_with_counters(engine_url, config_path, capsys
 def test_runs_as_a_table(engine_url, config_path, capsys):
     engine, url = engine_url
     run_id = _add_run(engine, "alpha", "suspect", hours_ago=2, seconds=3725, pages=12, items_seen=3, items_new=1,
-                      items_updated=2, items_expired=0, items_rejected=1, not_digital=4, detail_skipped=9)
+                      items_updated=2, items_expired=0, items_rejected=1, not_digital=4, detail_skipped=9,
+                      not_found=5, non_offer_pages=6)
     code, out = _cli(capsys, "runs", "--db", url, "--config", str(config_path))
     assert code == 0
     header, row = out.splitlines()  # piped: tab-separated, one line per run
     assert header.split("\t") == ["id", "source", "status", "trigger", "started", "duration", "pages", "seen", "new",
-                                  "updated", "expired", "rejected", "not digital", "skipped pages", "errors", "message"]
+                                  "updated", "expired", "rejected", "not digital", "skipped pages", "not found",
+                                  "not offers", "errors", "message"]
     cells = row.split("\t")
     assert cells[:4] == [str(run_id), "alpha", "suspect", "schedule"]
     assert cells[4].endswith(("CET", "CEST"))  # local time of settings.timezone
-    assert cells[5:] == ["1h02m", "12", "3", "1", "2", "0", "1", "4", "9", "1", "suspect because"]
+    assert cells[5:] == ["1h02m", "12", "3", "1", "2", "0", "1", "4", "9", "5", "6", "1", "suspect because"]
 
 
 @pytest.mark.parametrize("history, strict, expected", [
@@ -124,6 +126,16 @@ def test_status_table_shows_the_last_run_and_crawls_in_progress(engine_url, conf
 def test_status_cannot_check_is_exit_code_2(config_path, capsys):
     code, _ = _cli(capsys, "status", "--db", "foo://nowhere", "--config", str(config_path))
     assert code == 2
+
+
+@pytest.mark.parametrize("command", ["status", "runs"])
+def test_a_mistyped_database_path_is_an_error_not_a_new_catalogue(command, config_path, tmp_path, capsys):
+    """`status` on a wrong path created an empty SQLite file and passed (exit 0, "never crawled")."""
+    missing = tmp_path / "typo.db"
+    capsys.readouterr()
+    code = main([command, "--db", f"sqlite:///{missing}", "--config", str(config_path)])
+    assert code == 2 and not missing.exists()
+    assert "no catalogue database" in capsys.readouterr().err
 
 
 def test_schedule_list_and_trigger(sqlite_url, config_path, capsys):

@@ -142,3 +142,20 @@ def test_a_page_answering_404_expires_its_posting_only_after_a_succeeded_crawl(e
     assert offer_status == {"2026-1": "expired" if gone else "active", "2026-2": "active"}
     assert postings["2026-2"].status == "active"  # a window listing: unseen is not gone
     assert (result.postings_gone, result.offers_expired) == ((1, 1) if gone else (0, 0))
+
+
+@pytest.mark.parametrize("threshold, offers", [(None, 1), (30.0, 2)])
+def test_the_configured_dedup_threshold_decides(engine, threshold, offers):
+    """[settings] dedup_threshold reaches the post-crawl dedup: two postings of one job (same
+    title, employer, place; two sources) merge at the default, not at 30 points."""
+    jp = SourceConfig(name="jp", kind="jobposting", base_url="https://jp.example.org")
+    with session(engine) as s, s.begin():
+        run_id = start_run(s, "pep", "pep", trigger="manual")
+        for source, ref in (("pep", "2026-1"), ("jp", "JP-1")):
+            raw = {**_raw(ref), "source": source, "kind": SOURCE.kind if source == "pep" else jp.kind,
+                   "published": "18/11/2026", "deadline": "18/12/2026"}
+            upsert_postings(s, [(normalize_posting(raw, crawl_time=NOW, digital_only=True), raw)],
+                            run_id=run_id, seen_at=NOW)
+    after_crawl(engine, SOURCE, run_id=run_id, status="succeeded", crawl_started_at=NOW, dedup_threshold=threshold)
+    with session(engine) as s:
+        assert s.scalar(select(func.count(func.distinct(Posting.offer_id)))) == offers
