@@ -366,7 +366,12 @@ def _start(engine: Any, source: str, kind: str, *, trigger: str, full_refresh: b
 
 def _record_skipped(engine: Any, source: str, kind: str, *, trigger: str, full_refresh: bool) -> RunOutcome:
     lease = locks.current_lease(engine, source)
-    detail = f" (run {lease.run_id}, lease held by {lease.holder})" if lease else ""
+    if lease is None:
+        detail = ""
+    elif lease.run_id is None:  # the holder took the lease and is creating its run record
+        detail = f" (starting, lease held by {lease.holder})"
+    else:
+        detail = f" (run {lease.run_id}, lease held by {lease.holder})"
     with session(engine) as s, s.begin():
         run_id = start_run(s, source, kind, trigger=trigger, status="skipped", full_refresh=full_refresh,
                            error_message=f"another crawl of {source} is running{detail}")

@@ -163,8 +163,9 @@ def _print_stats(figures) -> None:  # noqa: ANN001 - storage.stats.CatalogueStat
     from rich.text import Text
 
     console = Console()
+    # soft_wrap: piped, rich assumes 80 columns and would break the summary line in two
     console.print(f"[bold]{figures.total}[/bold] offers ({figures.status}); catalogue: {figures.active} active, "
-                  f"{figures.expired} expired; {figures.postings} postings, {figures.merged_offers} merged offers")
+                  f"{figures.expired} expired; {figures.postings} postings, {figures.merged_offers} merged offers", soft_wrap=True)
 
     def table(title: str, header: str, rows: list[tuple[str, int]]) -> None:
         t = Table(title=title, title_justify="left")
