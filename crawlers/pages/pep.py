@@ -11,14 +11,19 @@ The 2026 markup (WordPress theme with the French state design system, DSFR), des
 * :class:`PepOfferPage` — ``/offre-emploi/{slug}-reference-{REF}/``: one property per raw
   field and :meth:`~PepOfferPage.to_raw`.
 
-Only the offer's own parts are read: the hero (``div.strate-hero-offer``: title, versant,
-employer, place, domain tag, deadline line, facts table) and the "Vos missions…" and
-"Profil recherché" sections. The "Des offres d'emplois recommandées pour vous" cards, the
-"Éléments de candidature" callouts, "Qui sommes-nous ?", the "À propos de l'offre"
-accordions (except "Métier de référence", a job label) and the footer are not the offer.
-Every fact is found by its label's text (:func:`~crawlers.pages.label_key`), never by its
-position. The site's non-standard JSON-LD after ``</main>`` is read only when the HTML lacks
-a value.
+The record fields come from the hero (``div.strate-hero-offer``: title, versant, employer,
+place, domain tag, deadline line, facts table) and the "Vos missions…" and "Profil
+recherché" sections, the only text of ``description_html``. The page's other facts are kept
+in the raw item's ``extra`` (plain text, absent when the page lacks them), never in the
+description: the apply button (``apply_email`` of a "Postuler par mail" ``mailto:``,
+``apply_url`` of "Postuler sur le site employeur"), the "Éléments de candidature" callouts
+(``application_details``), "Qui sommes-nous ?" (``employer_presentation``) and the "À propos
+de l'offre" accordions (``additional_information``, ``working_conditions``, ``legal_basis``,
+``vacancy``; an accordion of unknown title goes to ``other_accordions`` with its title as
+published; "Métier de référence" is a job label). The "Des offres d'emplois recommandées pour
+vous" cards and the footer are not the offer. Every fact is found by its label's text
+(:func:`~crawlers.pages.label_key`), never by its position. The site's non-standard JSON-LD
+after ``</main>`` is read only when the HTML lacks a value.
 
     >>> page = PepListingPage(listing_html, "https://choisirleservicepublic.gouv.fr/…/page/1/")  # doctest: +SKIP
     >>> [c.reference for c in page.cards][:2], page.next_url                                    # doctest: +SKIP
@@ -32,7 +37,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import lxml.etree
 from lxml.cssselect import CSSSelector
@@ -78,6 +83,11 @@ _PARAGRAPHS = CSSSelector("p")
 _ACCORDIONS = CSSSelector("section.fr-accordion")
 _ACCORDION_TITLE = CSSSelector(".fr-accordion__btn, .fr-accordion__title")
 _ACCORDION_BODY = CSSSelector(".fr-collapse")
+_CALLOUTS = CSSSelector(".fr-callout")
+_CALLOUT_TITLE = CSSSelector(".fr-callout__title")
+_CALLOUT_TEXT = CSSSelector(".fr-callout__text")
+_LINKS = CSSSelector("a[href]")
+_BUTTONS = CSSSelector("button")
 _CANONICAL = CSSSelector('link[rel="canonical"]')
 _HIDDEN_INPUTS = lxml.etree.XPath('//input[@type = "hidden"]')
 
@@ -101,6 +111,21 @@ CATEGORY, MANAGEMENT, REMOTE = "categorie", "management", "teletravail possible"
 #: headings of the description sections (folded prefixes), in page order
 _DESCRIPTION_HEADINGS = ("vos missions", "profil recherche")
 _METIER_ACCORDION = "metier de reference"
+#: "À propos de l'offre" accordions: folded title prefix → ``extra`` key (a title matching
+#: none of them is kept in ``other_accordions``)
+_ACCORDION_FIELDS = (
+    ("informations", "additional_information"),   # "Informations complémentaires"
+    ("conditions", "working_conditions"),          # "Conditions particulières d’exercice"
+    ("fondement", "legal_basis"),                  # "Fondement juridique"
+    ("statut", "vacancy"),                         # "Statut du poste": "Vacant à partir du …"
+)
+#: headings (folded prefixes) of the sections kept apart from the description
+_EMPLOYER_HEADING, _APPLICATION_HEADING = "qui sommes-nous", "elements de candidature"
+#: labels (folded prefixes) of the hero's apply button: "Postuler par mail", "… sur le site employeur"
+_APPLY_LABELS = ("postuler", "candidater")
+#: how many levels above its heading a section's text is looked for ("Qui sommes-nous ?" is
+#: alone in its own ``div.fr-grid-row``)
+_SECTION_CLIMB = 3
 
 
 def reference_from_url(url: str | None) -> str | None:
@@ -290,6 +315,62 @@ class PepOfferPage:
             value = value.get("name")
         return clean_whitespace(html.unescape(value)) if isinstance(value, str) else None
 
+    def _section(self, heading: str) -> list[Any]:
+        """The elements of the ``h2`` section whose title starts with ``heading`` (folded):
+        the heading's following siblings up to the next ``h2``; when the heading stands alone
+        in its container, the container's (up to :data:`_SECTION_CLIMB` levels). ``[]`` when
+        the page has no such section or it holds no text."""
+        if self._main is None:
+            return []
+        node = first(h for h in _H2(self._main) if label_key(text_of(h)).startswith(heading))
+        for _ in range(_SECTION_CLIMB):
+            if node is None or node is self._main:
+                break
+            parts: list[Any] = []
+            sibling = node.getnext()
+            while sibling is not None:
+                if isinstance(sibling.tag, str):  # comments are skipped
+                    if sibling.tag == "h2" or first(_H2(sibling)) is not None:
+                        break
+                    parts.append(sibling)
+                sibling = sibling.getnext()
+            if any(text_of(part) for part in parts):
+                return parts
+            node = node.getparent()
+        return []
+
+    @cached_property
+    def _about(self) -> dict[str, Any]:
+        """The "À propos de l'offre" accordions' texts: ``extra`` key (:data:`_ACCORDION_FIELDS`)
+        → text; ``other_accordions`` → ``[{"title": title as published or None, "text": …}]``
+        for the unknown or missing titles (and a second accordion of a known kind), in page
+        order. Empty accordions are left out."""
+        out: dict[str, Any] = {}
+        others: list[dict[str, str | None]] = []
+        for section in _ACCORDIONS(self._main) if self._main is not None else ():
+            title = text_of(first(_ACCORDION_TITLE(section)))
+            key = label_key(title)
+            text = text_of(first(_ACCORDION_BODY(section)))
+            if not text or key == _METIER_ACCORDION:
+                continue
+            field = next((f for prefix, f in _ACCORDION_FIELDS if key.startswith(prefix)), None)
+            if field and field not in out:
+                out[field] = text
+            else:
+                others.append({"title": title, "text": text})
+        if others:
+            out["other_accordions"] = others
+        return out
+
+    @cached_property
+    def _apply_hrefs(self) -> list[str]:
+        """The hrefs of the hero's apply buttons (found by their label), as published."""
+        scope = self._hero if self._hero is not None else self._main
+        if scope is None:
+            return []
+        return [a.get("href").strip() for a in _LINKS(scope)
+                if label_key(text_of(a)).startswith(_APPLY_LABELS) and a.get("href").strip()]
+
     # ------------------------------------------------------------------ raw fields
     @cached_property
     def reference(self) -> str | None:
@@ -338,7 +419,7 @@ class PepOfferPage:
 
     @cached_property
     def experience(self) -> str | None:
-        return self._cell_value(EXPERIENCE)
+        return self._cell_value(EXPERIENCE) or self._ld("experienceRequirements")
 
     @cached_property
     def management(self) -> str | None:
@@ -412,6 +493,72 @@ class PepOfferPage:
                     return text_of(first(_ACCORDION_BODY(section)))
         return self._input("content_metier")
 
+    @property
+    def additional_information(self) -> str | None:
+        """The "Informations complémentaires" accordion."""
+        return self._about.get("additional_information")
+
+    @property
+    def working_conditions(self) -> str | None:
+        """The "Conditions particulières d’exercice" accordion."""
+        return self._about.get("working_conditions")
+
+    @property
+    def legal_basis(self) -> str | None:
+        """The "Fondement juridique" accordion."""
+        return self._about.get("legal_basis")
+
+    @property
+    def vacancy(self) -> str | None:
+        """The "Statut du poste" accordion: "Vacant à partir du 01/10/2026"."""
+        return self._about.get("vacancy")
+
+    @property
+    def other_accordions(self) -> list[dict[str, str | None]] | None:
+        """The accordions of unknown title, ``[{"title": …, "text": …}]`` in page order, or None."""
+        return self._about.get("other_accordions")
+
+    @cached_property
+    def apply_email(self) -> str | None:
+        """The address of the "Postuler par mail" button's ``mailto:`` (without its subject)."""
+        for href in self._apply_hrefs:
+            if href[:7].lower() == "mailto:":
+                address = clean_whitespace(unquote(href[7:].split("?", 1)[0]))
+                if address:
+                    return address
+        return None
+
+    @cached_property
+    def apply_url(self) -> str | None:
+        """The "Postuler sur le site employeur" button's URL, absolute."""
+        for href in self._apply_hrefs:
+            url = urljoin(self.url, href)
+            if urlsplit(url).scheme in ("http", "https"):
+                return url
+        return None
+
+    @cached_property
+    def employer_presentation(self) -> str | None:
+        """The "Qui sommes-nous ?" text, its "Afficher la suite" part included (not the button)."""
+        parts = self._section(_EMPLOYER_HEADING)
+        return clean_whitespace(" ".join(
+            filter(None, (text_of(part, skip=_BUTTONS(part)) for part in parts)))) if parts else None
+
+    @cached_property
+    def application_details(self) -> str | None:
+        """The "Éléments de candidature" callouts, one line each: "Documents à transmettre : CV
+        et lettre de motivation" (a callout without title: its text alone)."""
+        parts = self._section(_APPLICATION_HEADING)
+        lines = []
+        for callout in (c for part in parts for c in _CALLOUTS(part)):
+            title = text_of(first(_CALLOUT_TITLE(callout)))
+            text = text_of(first(_CALLOUT_TEXT(callout)), skip=_BUTTONS(callout))
+            if text:
+                lines.append(f"{title} : {text}" if title else text)
+        if not lines:  # no callout markup: the section's text as it stands
+            lines = [t for t in (text_of(part) for part in parts) if t]
+        return "\n".join(lines) or None
+
     @cached_property
     def domain(self) -> str | None:
         return self._hero_fact(_DOMAIN_TAG) or self._input("content_domaine")
@@ -423,7 +570,18 @@ class PepOfferPage:
 
     def to_raw(self, source: str, kind: str = "pep") -> RawPosting:
         """The page as a :class:`~crawlers.items.RawPosting` (``url`` the canonical URL)."""
-        extra = {"management": self.management} if self.management else {}
+        extra = {key: value for key, value in (
+            ("management", self.management),
+            ("additional_information", self.additional_information),
+            ("working_conditions", self.working_conditions),
+            ("legal_basis", self.legal_basis),
+            ("vacancy", self.vacancy),
+            ("other_accordions", self.other_accordions),
+            ("apply_email", self.apply_email),
+            ("apply_url", self.apply_url),
+            ("employer_presentation", self.employer_presentation),
+            ("application_details", self.application_details),
+        ) if value}
         return RawPosting(
             source=source, kind=kind, url=self.canonical_url, reference=self.reference,
             title=self.title, employer=self.employer, public_service=self.public_service,

@@ -30,7 +30,7 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.test import get_crawler
 
-from crawlers.config import parse_config
+from crawlers.config import ConfigError, parse_config
 from crawlers.items import RawPosting
 from crawlers.pages import parse_html, text_of
 from crawlers.pages.pep import PepListingPage
@@ -44,8 +44,6 @@ CONFIG = parse_config({
     "sources": {
         "pep": {"kind": "pep", "base_url": "https://choisirleservicepublic.gouv.fr"},
         "fast": {"kind": "pep", "base_url": "http://127.0.0.1:8000/pep", "download_delay": 0, "page_workers": 1},
-        "bad": {"kind": "api", "base_url": "http://127.0.0.1:8000/api", "page_workers": "many"},
-        "negative": {"kind": "api", "base_url": "http://127.0.0.1:8000/api", "page_workers": -2},
     },
 })
 
@@ -102,10 +100,17 @@ def test_per_item_overheads_are_off():
     assert s["WARN_ON_GENERATOR_RETURN_VALUE"] is False and s["REMOTE_CONTROL_ENABLED"] is False
 
 
-@pytest.mark.parametrize(("source", "workers"), [("pep", 0), ("fast", 1), ("bad", 0), ("negative", 0)])
+@pytest.mark.parametrize(("source", "workers"), [("pep", 0), ("fast", 1)])
 def test_page_workers_only_when_a_source_asks(source, workers):
     assert page_workers(CONFIG.source(source)) == workers
     assert build_settings(CONFIG, CONFIG.source(source))["CATALOGUE_PAGE_WORKERS"] == workers
+
+
+@pytest.mark.parametrize("value", ["many", -2, 1.5, True])
+def test_a_bad_page_workers_value_is_a_configuration_error(value):
+    """It was read as 0 workers, silently; the configuration now refuses it (one line)."""
+    with pytest.raises(ConfigError, match=r"\[sources.bad\] page_workers must be"):
+        parse_config({"sources": {"bad": {"kind": "api", "base_url": "http://x", "page_workers": value}}})
 
 
 # ---------------------------------------------------------------------------- parse_html
