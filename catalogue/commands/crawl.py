@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import func, select
 
+from catalogue.commands.replica import TODAY_HELP, replica_today
 from catalogue.common import ConfigOption, DbOption, fail, get_config, get_db_url, get_engine, print_table
 from storage.db import describe_url, session
 
@@ -108,20 +109,25 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
         offers: Annotated[int, typer.Option("--offers", min=1, max=50_000, help="Offers in the replica.")] = 120,
         seed: Annotated[int, typer.Option("--seed", help="Replica generator seed.")] = 2026,
+        today: Annotated[str | None, typer.Option("--today", help=TODAY_HELP, show_default=False)] = None,
     ) -> None:
-        """Serve the bundled replica on a free local port and crawl all four source kinds into the database."""
+        """Serve the bundled replica on a free local port and crawl all four source kinds (and the
+        feed kind's Atom variant) into the database."""
         from crawlers.replica.generator import generate
         from crawlers.replica.server import ReplicaServer, replica_sources_toml
 
+        day, follow_clock = replica_today(today)
         db_url = get_db_url(db)
         engine = get_engine(db_url)
-        dataset = generate(offers, seed=seed)
+        dataset = generate(offers, seed=seed, today=day)
+        dataset.follow_clock = follow_clock
         with ReplicaServer(dataset, port=_free_port(), rate_limit_every=25) as server, \
                 tempfile.TemporaryDirectory(prefix="catalogue-demo-") as tmp:
             config_path = Path(tmp) / "replica-sources.toml"
-            config_path.write_text(replica_sources_toml(server.base_urls), encoding="utf-8")
+            config_path.write_text(replica_sources_toml(server.base_urls, atom=True), encoding="utf-8")
             cfg = get_config(str(config_path))
-            print(f"Replica of {offers} offers serving on {', '.join(server.base_urls.values())}")
+            print(f"Replica of {offers} offers (dated from {day.isoformat()}) serving on "
+                  f"{', '.join(server.base_urls.values())}")
             outcomes = run_crawls(list(cfg.sources), config_path=str(config_path), db_url=db_url,
                                   full=False, cache=False, trigger="demo")
         _print_outcomes(outcomes)

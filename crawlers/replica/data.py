@@ -734,3 +734,105 @@ PROFILES = {
     "autre_numerique": "Expérience confirmée de l’encadrement et du pilotage de projets numériques.",
     None: "Sens du service public, rigueur et goût du travail en équipe.",
 }
+
+# ------------------------------------------------------------------ the Atom feed (beta.gouv.fr /jobs.xml)
+#: startups of the State and of the territories (public digital services): name, what the service
+#: does (a sentence of the entry's "Qui sommes-nous ?"). The offers written for them are fictitious.
+STARTUPS: tuple[tuple[str, str], ...] = tuple(tuple(line.split("|", 1)) for line in """
+Mon Suivi Justice|aide les personnes placées sous main de justice à ne manquer aucun de leurs rendez-vous.
+Démarches Simplifiées|permet aux administrations de dématérialiser leurs démarches en quelques clics.
+1000 premiers jours|accompagne les futurs et jeunes parents pendant les 1000 premiers jours de l’enfant.
+Aides-territoires|recense les aides publiques auxquelles les collectivités peuvent prétendre pour leurs projets.
+Code du travail numérique|répond gratuitement aux questions des salariés et des employeurs sur le droit du travail.
+DossierFacile|aide les locataires à constituer un dossier de location complet et vérifié.
+SignalConso|permet aux consommateurs de signaler un problème à une entreprise et à l’administration.
+Pix|évalue et certifie les compétences numériques des élèves, des étudiants et des actifs.
+La bonne alternance|rapproche les candidats à l’alternance des entreprises qui recrutent.
+Le marché de l’inclusion|facilite l’embauche des personnes éloignées de l’emploi par les structures d’insertion.
+Zéro Logement Vacant|aide les collectivités à remettre sur le marché les logements vacants de leur territoire.
+France Chaleur Urbaine|met en relation les copropriétés et les gestionnaires de réseaux de chaleur.
+DomiFa|permet aux structures d’accueil de gérer la domiciliation des personnes sans domicile stable.
+RDV Service Public|simplifie la prise de rendez-vous entre les usagers et les services publics.
+Trackdéchets|assure la traçabilité des déchets dangereux, de leur production à leur traitement.
+Place des Entreprises|oriente les dirigeants de TPE et de PME vers le bon conseiller public.
+Aidants Connect|permet aux aidants professionnels de réaliser des démarches en ligne pour le compte d’usagers.
+Nos Gestes Climat|aide chacun à calculer son empreinte carbone et à la réduire.
+Collectif Objets|aide les communes à recenser et protéger les objets mobiliers classés de leurs églises.
+Histologe|permet de signaler un logement indigne et d’en suivre le traitement.
+Mon Entreprise|aide les créateurs d’entreprise à comprendre leurs cotisations et leurs démarches.
+Carnet de bord|partage le parcours d’insertion d’une personne entre tous les professionnels qui l’accompagnent.
+Diagoriente|aide les jeunes à identifier leurs compétences et à construire leur projet professionnel.
+DORA|référence l’offre de services d’insertion d’un territoire pour les professionnels de l’accompagnement.
+Ma Cantine|accompagne les gestionnaires de restauration collective vers une alimentation plus durable.
+Ecobalyse|calcule l’impact environnemental des produits textiles et alimentaires.
+Potentiel|aide les collectivités à identifier les friches et le foncier mobilisable.
+Conseillers numériques|outille les conseillers qui accompagnent les Français dans leurs usages numériques.
+Benefriches|évalue les bénéfices socio-économiques de la reconversion des friches.
+Archifiltre|aide les agents à comprendre et trier leurs arborescences de fichiers.
+API Particulier|simplifie les démarches en évitant aux usagers de fournir des justificatifs.
+Mon Espace Collectivité|rassemble en un seul endroit les services de l’État destinés aux collectivités.
+Rizomo|propose aux agents de l’Éducation nationale des outils collaboratifs souverains.
+Agora|accompagne les jeunes dans la découverte des métiers de l’artisanat.
+Signal Logement|permet aux locataires de signaler un désordre dans leur logement.
+MonComptePro|facilite l’identification des professionnels sur les services publics en ligne.
+Mes Aides Vélo|recense les aides à l’achat d’un vélo selon le lieu de résidence.
+Itou Emplois|permet aux candidats éloignés de l’emploi de postuler auprès des employeurs solidaires.
+Je veux aider|met en relation les bénévoles et les associations qui ont besoin d’aide.
+Ecolab Data|met à disposition des données environnementales fiables pour les politiques publiques.
+""".strip().splitlines())
+
+#: the roles of an Atom entry: family, the entry's <domaine>, the "<Rôles>" of its title (also the
+#: catalogue title: inclusive writing "·se" is not a gender marker and stays). Only roles whose
+#: family is plain: ops roles filed under "Développement" and deployment or bizdev roles are left out
+ATOM_ROLES: tuple[tuple[str, str, str], ...] = tuple(tuple(line.split("|")) for line in """
+developpement|Développement|Développeur·se fullstack
+developpement|Développement|Développeur·euse back-end Python / Django
+developpement|Développement|Développeur·se Ruby on Rails
+developpement|Développement|Développeur·se front-end React
+developpement|Développement|Développeur·se fullstack, Lead dev
+developpement|Développement|Développeur·se mobile React Native
+produit_projet|Produit|Product Owner
+produit_projet|Produit|Product Owner, Coach·e produit
+produit_projet|Produit|Product Manager
+design|Design|Designer UX/UI
+design|Design|Designer UX/UI & accessibilité
+design|Design|UX researcher
+data|Data|Data scientist
+data|Data|Data engineer
+data|Data|Data analyst
+support|Support|Chargé·e de support utilisateurs
+""".strip().splitlines())
+
+#: the entry's "Votre mission" items per family
+ATOM_MISSIONS: dict[str, tuple[str, ...]] = {
+    "developpement": ("développer les nouvelles fonctionnalités avec l’équipe, du besoin à la mise en production",
+                      "écrire les tests automatisés et participer aux revues de code",
+                      "mettre en production plusieurs fois par semaine et suivre la qualité du service"),
+    "produit_projet": ("porter la vision produit et prioriser le backlog avec l’équipe",
+                       "rencontrer les usagers et mesurer l’impact du service",
+                       "animer les rituels agiles et rendre compte au comité d’investissement"),
+    "design": ("mener les entretiens et les tests avec les usagers",
+               "concevoir les parcours et les maquettes avec le système de design de l’État",
+               "veiller à l’accessibilité du service (RGAA)"),
+    "data": ("construire les tableaux de bord de suivi de l’impact",
+             "fiabiliser les traitements de données et documenter les jeux de données",
+             "aider l’équipe à décider à partir des données"),
+    "support": ("répondre aux demandes des utilisateurs par courriel et par téléphone",
+                "rédiger les réponses types et la foire aux questions",
+                "remonter les irritants à l’équipe produit"),
+}
+#: the entry's "Votre profil" per family
+ATOM_PROFILES: dict[str, str] = {
+    "developpement": "Vous avez une première expérience du développement web et aimez travailler en petite équipe autonome.",
+    "produit_projet": "Vous avez déjà porté un produit numérique et savez faire des choix avec les usagers.",
+    "design": "Vous avez un portfolio de projets de conception centrée utilisateur et connaissez le RGAA.",
+    "data": "Vous maîtrisez SQL et Python et savez rendre des chiffres compréhensibles par tous.",
+    "support": "Vous avez le sens du service et une bonne aisance rédactionnelle.",
+}
+#: what the entry says of its conditions (free text: the entry has no place, contract or salary field)
+ATOM_CONDITIONS = ("Freelance ou CDD, télétravail possible, locaux à Paris.",
+                   "Mission en freelance de 6 mois renouvelable ; l’équipe travaille principalement à distance.",
+                   "Poste ouvert en CDD de 3 ans ou en freelance ; télétravail partiel possible.",
+                   "Rémunération selon profil ; l’équipe se retrouve une journée par semaine.")
+ATOM_INCUBATORS = ("l’incubateur de la DINUM", "la Fabrique des géocommuns", "l’incubateur des territoires",
+                   "l’incubateur de l’ANCT", "l’incubateur de l’ADEME")

@@ -37,6 +37,18 @@ once and without a look-alike, and their truth follows the page ("à partir de 4
 ``salary_min`` 42000, ``salary_max`` None; a net-only salary → both None; "Télétravail" → no
 city, department or region; a bare region → the region only).
 
+The feed kind also has an Atom variant (beta.gouv.fr ``/jobs.xml``): when ``feed`` is among
+the kinds, :func:`generate` adds a small dedicated set of startup offers (:func:`atom_postings`,
+drawn from their own random stream: the other postings of a seed do not change). They live
+apart from :attr:`Dataset.postings` (``Dataset.atom``, ``source_kind`` ``"atom"``): a crawl of the
+four default replica sources does not see them, a crawl of the ``replica_atom`` source
+(``server.replica_sources_toml(..., atom=True)``) does, and :meth:`Dataset.atom_expected` is its
+ground truth.
+
+Dates are relative to the dataset's ``today`` (default 2026-11-22, what the tests pin); the
+CLI generates for :func:`paris_today` (``follow_clock``: relative dates on pages keep counting
+from the real date while a server runs across midnight).
+
     >>> ds = generate(200, seed=1)
     >>> ds.postings[0].truth["title"]          # doctest: +SKIP
 """
@@ -97,6 +109,10 @@ RELATIVE_DATE_SHARE = 0.3
 #: the feed's wordings of a salary grid (no amount: salary null)
 GRILLE_WORDINGS = ("Selon grille indiciaire + RIFSEEP", "selon grille",
                    "Rémunération statutaire selon grille + régime indemnitaire")
+#: the Atom feed's size: a tenth of the offers, at most this many entries (beta.gouv.fr lists a few dozen)
+ATOM_MAX = 40
+#: Atom entries are published over about this many days (the startups' open positions)
+ATOM_DAYS = 75
 #: a place that is no place ("Télétravail" as the Localisation of a full-remote job)
 NOWHERE = ("Télétravail", "France entière")
 
@@ -152,6 +168,8 @@ class Posting:
             return f"/emploi/{self.slug}/"
         if self.source_kind == "feed":
             return f"/offres/{self.reference}.html"
+        if self.source_kind == "atom":  # the entry's link, below the feed kind's base URL
+            return f"{self.reference}.html"
         return f"/api/v1/offers/{self.api_id}"
 
 
@@ -179,6 +197,11 @@ def slugify(text: str) -> str:
         elif ch in " -'/’":
             out.append("-")
     return "".join(out).strip("-")
+
+
+def paris_today() -> date:
+    """Today's date in Europe/Paris (the calendar of the catalogue's dates)."""
+    return datetime.now(PARIS).date()
 
 
 def paris_midnight_utc(day: date, minutes: int = 30) -> datetime:
@@ -235,10 +258,17 @@ class Dataset:
     """The generated postings, their ground truth, and mutations for tests."""
 
     def __init__(self, postings: Iterable[Posting], *, seed: int, today: date, kinds: tuple[str, ...],
-                 near_misses: set[frozenset[tuple[str, str]]]) -> None:
+                 near_misses: set[frozenset[tuple[str, str]]], atom: Iterable[Posting] = ()) -> None:
         self.seed = seed
         self.today = today
         self.kinds = kinds
+        #: True when ``today`` is the real date (the CLI's default): pages then count their
+        #: relative dates ("Publiée il y a 3 jours") from the real Paris date, even once the
+        #: clock has passed midnight, as the live site does (see :meth:`shown_today`)
+        self.follow_clock = False
+        #: the Atom feed's entries (beta.gouv.fr shape), by reference (the entry's id path), newest first
+        self.atom: dict[str, Posting] = {p.reference: p for p in sorted(
+            atom, key=lambda p: (p.wording["published"], p.reference), reverse=True)}
         self._by_key: dict[tuple[str, str], Posting] = {}
         self._near = set(near_misses)
         self._order: dict[str, list[Posting]] | None = None
@@ -261,6 +291,20 @@ class Dataset:
 
     def get(self, kind: str, reference: str) -> Posting | None:
         return self._by_key.get((kind, reference))
+
+    def shown_today(self) -> date:
+        """The day the pages count relative dates from: ``today``, or for a dataset that
+        follows the clock, the real Paris date once it is later (a server running for days)."""
+        return max(self.today, paris_today()) if self.follow_clock else self.today
+
+    def atom_entries(self) -> list[Posting]:
+        """The Atom feed's entries in feed order (newest publication first)."""
+        return list(self.atom.values())
+
+    def atom_expected(self, base: str) -> dict[str, dict[str, Any]]:
+        """The truth of every Atom entry a correct crawl of the feed at ``base`` (the feed
+        kind's base URL) stores, by the reference the pipeline keeps: the entry's ``id``."""
+        return {base + p.reference: dict(p.truth) for p in self.atom.values()}
 
     def by_api_id(self, api_id: int) -> Posting | None:
         return self._api_index().get(api_id)
@@ -346,14 +390,21 @@ class Dataset:
             out[key] = dict(p.truth)
         return out
 
-    def write_truth(self, path: str | Path) -> None:
-        """Write the ground truth as JSON: postings (with offer_key, url, quirk) and the pairs."""
+    def write_truth(self, path: str | Path, base_urls: dict[str, str] | None = None) -> None:
+        """Write the ground truth as JSON: postings (with offer_key, url, quirk), the pairs, and
+        the Atom feed's entries (``atom_postings``: kind ``feed``, variant ``atom``; their
+        ``reference`` is the entry's id and ``url`` its link, absolute when ``base_urls`` gives
+        the feed kind's base URL, else paths below it)."""
+        base = (base_urls or {}).get("feed", "")
         doc = {
             "seed": self.seed, "today": self.today.isoformat(),
             "postings": [{"kind": p.source_kind, "reference": p.reference, "url": p.url, "offer_key": p.offer_key,
                           "quirk": p.quirk, "api_id": p.api_id, **p.truth} for p in self._by_key.values()],
             "duplicate_pairs": sorted(sorted(map(list, pair)) for pair in self.duplicate_pairs()),
             "near_miss_pairs": sorted(sorted(map(list, pair)) for pair in self.near_miss_pairs()),
+            "atom_postings": [{"kind": "feed", "variant": "atom", "reference": base + p.reference,
+                               "url": base + p.url, "offer_key": p.offer_key, **p.truth}
+                              for p in self.atom.values()],
         }
         Path(path).write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -824,7 +875,7 @@ def _compatible_kinds(employer: D.Employer) -> tuple[str, ...]:
 
 def generate(n_offers: int, seed: int = 0, *, kinds: Iterable[str] = KINDS, duplicate_share: float = 0.15,
              near_miss_share: float = 0.05, today: date = date(2026, 11, 22),
-             span_days: int | None = None) -> Dataset:
+             span_days: int | None = None, atom_entries: int | None = None) -> Dataset:
     """Generate ``n_offers`` postings over ``kinds`` (deterministic for a seed).
 
     ``duplicate_share`` of the digital jobs are published on 2 (sometimes 3) kinds, each copy
@@ -834,6 +885,9 @@ def generate(n_offers: int, seed: int = 0, *, kinds: Iterable[str] = KINDS, dupl
     different job, on the same source or, half the time, on another one. Publication dates
     spread over ``span_days`` (default :func:`publication_span` of ``n_offers``; a short
     span on many offers crowds the days, a stress test for dedup).
+
+    With the ``feed`` kind, ``atom_entries`` (default :func:`atom_size` of ``n_offers``) startup
+    offers make the Atom feed (:func:`atom_postings`; ``Dataset.atom``).
     """
     kinds = tuple(k for k in KINDS if k in set(kinds))
     if not kinds:
@@ -903,4 +957,70 @@ def generate(n_offers: int, seed: int = 0, *, kinds: Iterable[str] = KINDS, dupl
         quoting.wording["pep_ref_style"] = rng.choice(PEP_QUOTE_STYLES)
         quoting.wording["pep_slug"] = pep.slug
     pairs = {frozenset(((a.source_kind, a.reference), (b.source_kind, b.reference))) for a, b in near}
-    return Dataset(postings, seed=seed, today=today, kinds=kinds, near_misses=pairs)
+    atom = atom_postings(atom_size(n_offers) if atom_entries is None else atom_entries, seed, today) \
+        if "feed" in kinds else []
+    return Dataset(postings, seed=seed, today=today, kinds=kinds, near_misses=pairs, atom=atom)
+
+
+# ------------------------------------------------------------------------ the Atom feed
+def atom_size(n_offers: int) -> int:
+    """Entries of the Atom feed for a dataset of ``n_offers``: a tenth, at most :data:`ATOM_MAX`."""
+    return min(ATOM_MAX, -(-max(n_offers, 0) // 10))
+
+
+def atom_postings(n: int, seed: int, today: date) -> list[Posting]:
+    """``n`` offers of the beta.gouv.fr Atom feed (``/jobs.xml``), with their ground truth.
+
+    Each entry is one startup's opening for one role (``data.ATOM_ROLES``): a startup has at
+    most one entry per job family (two entries with the same title at the same employer and
+    no place would be one job). The entry states its roles, its startup, a ``<domaine>``, its
+    publication and update instants (a share written in UTC, late in the evening before its
+    Paris date) and the offer's text: nothing else. So the truth is the title (the roles,
+    gender marker removed), the employer (the startup), the publication date (Paris), the
+    family, and null for every field the entry does not carry (ministry, versant, category,
+    contract, place, remote, salary, deadline), even when the free text mentions a town or a
+    contract ("Freelance ou CDD, locaux à Paris": what the text states is all there is, and
+    the catalogue record reads fields, not prose).
+    """
+    rng = random.Random(stable_hash("atom", seed))
+    combos = [(s, r) for s in range(len(D.STARTUPS)) for r in range(len(D.ATOM_ROLES))]
+    used: set[tuple[int, str]] = set()
+    out: list[Posting] = []
+    while len(out) < n:
+        free = [(s, r) for s, r in combos if (s, D.ATOM_ROLES[r][0]) not in used]
+        if not free:
+            raise ValueError(f"at most {len(out)} Atom entries: one per startup and job family")
+        s, r = rng.choice(free)
+        family, domaine, roles = D.ATOM_ROLES[r]
+        used.add((s, family))
+        startup, pitch = D.STARTUPS[s]
+        published_day = today - timedelta(days=int(rng.triangular(0, ATOM_DAYS, 5)))
+        utc = rng.random() < 0.15
+        if utc:  # 00:xx in Paris: the UTC timestamp shows the day before
+            published = datetime.combine(published_day, time(0, rng.randrange(5, 60)), tzinfo=PARIS)
+        else:
+            published = datetime.combine(published_day, time(rng.randrange(8, 19), rng.choice((0, 15, 30, 45))),
+                                         tzinfo=PARIS)
+        updated = published
+        if rng.random() < 0.4:
+            updated = min(published + timedelta(days=rng.randrange(1, 15), hours=rng.randrange(0, 8)),
+                          datetime.combine(today, time(7), tzinfo=PARIS))
+            updated = max(updated, published)
+        marker = rng.choice(("(F/H)", "(H/F)")) if rng.random() < 0.1 else ""
+        reference = f"/recrutement/{published_day:%Y/%m/%d}/{slugify(startup)}.{slugify(roles)}"
+        t: dict[str, Any] = {f: None for f in TRUTH_FIELDS}
+        t.update(title=roles, employer=startup, published_at=published_day.isoformat(), job_family=family,
+                 is_digital=True)
+        t["status"] = _status(t, today)
+        w: dict[str, Any] = {
+            "atom": True, "startup": startup, "roles": roles, "domaine": domaine, "marker": marker,
+            "published": published, "updated": updated, "utc": utc, "pitch": pitch,
+            "author": "beta.gouv.fr" if rng.random() < 0.8 else "Équipe recrutement beta.gouv.fr",
+            "incubator": rng.choice(D.ATOM_INCUBATORS),
+            "conditions": rng.choice(D.ATOM_CONDITIONS) if rng.random() < 0.8 else None,
+            "entities": rng.random() < 0.3,
+        }
+        out.append(Posting("atom", reference, f"atom-{len(out) + 1:04d}", t, w, slug=f"{reference}.html",
+                           modified=updated, description=(" ; ".join(D.ATOM_MISSIONS[family]),
+                                                          D.ATOM_PROFILES[family])))
+    return out

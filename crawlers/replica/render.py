@@ -1,4 +1,5 @@
-"""Render postings as the four source kinds publish them (HTML, XML, JSON).
+"""Render postings as the four source kinds publish them (HTML, XML, JSON), plus the feed
+kind's Atom variant (beta.gouv.fr ``/jobs.xml``: :func:`atom_feed`).
 
 Every function takes the base URL of the kind on the replica (e.g.
 ``http://127.0.0.1:8123/pep``) and returns the document text; all links are absolute on
@@ -1114,7 +1115,7 @@ def feed_rss(ds: Dataset, base: str, window: int = 100) -> str:
         contract = w.get("contract") or ""
         versant = ("\n      <category>Fonction publique territoriale</category>"
                    if t.get("public_service") == "territoriale" else "")
-        pub_date = ("" if feed_item_undated(p, ds.today)
+        pub_date = ("" if feed_item_undated(p, ds.shown_today())
                     else f"      <pubDate>{rfc822(w['pub_instant'], w.get('pub_gmt', False))}</pubDate>\n")
         out.append(f"""    <item>
       <title>{esc(display_title(p, nbsp=NBSP, escape=False))}</title>
@@ -1152,8 +1153,9 @@ def feed_item_undated(p: Posting, today: date) -> bool:
 
 
 def _feed_published(day: date, today: date, relative: bool) -> str:
-    """p.offre-date: "Publiée le 13/11/2026", or relative to ``today`` (the dataset's day,
-    the crawl's) within a month: "Publiée aujourd’hui", "Publiée hier", "Publiée il y a 3 jours"."""
+    """p.offre-date: "Publiée le 13/11/2026", or relative to ``today`` (the dataset's day, the
+    crawl's: :meth:`~crawlers.replica.generator.Dataset.shown_today`) within a month: "Publiée
+    aujourd’hui", "Publiée hier", "Publiée il y a 3 jours"."""
     days = (today - day).days
     if not relative or not 0 <= days <= 30:
         return f"Publiée le {day:%d/%m/%Y}"
@@ -1190,7 +1192,7 @@ def feed_offer(p: Posting, ds: Dataset, base: str) -> str:
           <header class="offre-entete">
             <p class="offre-ref">Référence : {p.reference}</p>
             <h1>{title}</h1>
-            <p class="offre-date">{_feed_published(pub, ds.today, w.get("relative_date", False))}</p>
+            <p class="offre-date">{_feed_published(pub, ds.shown_today(), w.get("relative_date", False))}</p>
           </header>
 
           <dl class="offre-infos">
@@ -1267,3 +1269,109 @@ def api_detail(p: Posting, base: str) -> dict[str, Any]:
         "job_family": w.get("job_family_label", "Systèmes d'information"),
         "url": f"{base}/recrutement/offre/{p.api_id}",
     }
+
+
+# ====================================================================== feed, Atom variant
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def atom_title(p: Posting) -> str:
+    """The entry's title as published: "<Rôles> - Offre de <startup>" (a gender marker after
+    the roles on some entries), unescaped."""
+    w = p.wording
+    roles = w["roles"] + (f" {w['marker']}" if w.get("marker") else "")
+    return f"{roles} - Offre de {w['startup']}"
+
+
+def atom_instant(instant: datetime, utc: bool) -> str:
+    """An Atom date (RFC 3339): Paris local time with its offset, or UTC with ``Z``."""
+    if utc:
+        return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return instant.astimezone(PARIS).replace(microsecond=0).isoformat()
+
+
+def atom_content_html(p: Posting) -> str:
+    """The whole offer as the entry's ``content`` (HTML): who we are, the mission, the profile,
+    the conditions (free text), how to apply. Some entries use named entities (``&nbsp;``)."""
+    w, t = p.wording, p.truth
+    family = t.get("job_family") or "developpement"
+    missions = D.ATOM_MISSIONS.get(family, D.ATOM_MISSIONS["developpement"])
+    nbsp = "&nbsp;" if w.get("entities") else " "
+    items = "".join(f"<li>{esc(m)}{nbsp};</li>" if i < len(missions) - 1 else f"<li>{esc(m)}.</li>"
+                    for i, m in enumerate(missions))
+    parts = [
+        "<h2>Qui sommes-nous ?</h2>",
+        f"<p>{esc(w['startup'])} {esc(w['pitch'])} Le service est construit par une startup d’État "
+        f"accompagnée par {esc(w['incubator'])}.</p>",
+        "<h2>Votre mission</h2>",
+        f"<p>Au sein d’une petite équipe autonome, vous aurez pour mission de{nbsp}:</p>",
+        f"<ul>{items}</ul>",
+        "<h2>Votre profil</h2>",
+        f"<p>{esc(D.ATOM_PROFILES.get(family, ''))}</p>",
+    ]
+    if w.get("conditions"):
+        parts += ["<h2>Conditions</h2>", f"<p>{esc(w['conditions'])}</p>"]
+    parts += ["<h2>Pour candidater</h2>",
+              f"<p>Envoyez votre CV et quelques lignes sur vos motivations à "
+              f"<a href=\"mailto:recrutement@beta.gouv.fr\">recrutement@beta.gouv.fr</a> en précisant "
+              f"« {esc(w['roles'])} – {esc(w['startup'])} ».</p>"]
+    html_text = "\n".join(parts)
+    return html_text.replace("’", "&rsquo;") if w.get("entities") else html_text
+
+
+def atom_feed(ds: Dataset, base: str) -> str:
+    """The Atom feed (beta.gouv.fr ``/jobs.xml`` shape, as jekyll-feed writes it): every open
+    position, newest first, the offer's HTML escaped in ``content type="html"``."""
+    entries = ds.atom_entries()
+    out = []
+    for p in entries:
+        w = p.wording
+        out.append(f"""  <entry>
+    <title>{esc(atom_title(p))}</title>
+    <link href="{base}{p.url}" rel="alternate" type="text/html" title="{esc(atom_title(p))}"/>
+    <id>{base}{p.reference}</id>
+    <published>{atom_instant(w['published'], w.get('utc', False))}</published>
+    <updated>{atom_instant(w['updated'], w.get('utc', False))}</updated>
+    <author><name>{esc(w['author'])}</name></author>
+    <domaine>{esc(w['domaine'])}</domaine>
+    <content type="html" xml:base="{base}{p.url}">{esc(atom_content_html(p))}</content>
+  </entry>
+""")
+    newest = max((p.wording["updated"] for p in entries),
+                 default=datetime.combine(ds.today, time(6), tzinfo=PARIS))
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="{ATOM}" xml:lang="fr">
+  <generator uri="https://jekyllrb.com/" version="4.3.3">Jekyll</generator>
+  <link href="{base}/jobs.xml" rel="self" type="application/atom+xml"/>
+  <link href="{base}/recrutement/" rel="alternate" type="text/html" hreflang="fr"/>
+  <updated>{atom_instant(newest, False)}</updated>
+  <id>{base}/jobs.xml</id>
+  <title type="html">Offres d’emploi – beta.gouv.fr</title>
+  <subtitle>Rejoignez les startups d’État et de territoires</subtitle>
+{''.join(out)}</feed>
+"""
+
+
+def atom_page(p: Posting, ds: Dataset, base: str) -> str:
+    """The page an entry links to (the spider never needs it: the entry holds the offer)."""
+    w = p.wording
+    return f"""<!DOCTYPE html>
+<html lang="fr">
+<head>
+  <meta charset="utf-8">
+  <title>{esc(atom_title(p))} | beta.gouv.fr</title>
+  <link rel="canonical" href="{base}{p.url}">
+  <link rel="alternate" type="application/atom+xml" href="{base}/jobs.xml" title="Offres d’emploi">
+</head>
+<body>
+  <main class="fr-container" role="main">
+    <article class="job">
+      <h1>{esc(atom_title(p))}</h1>
+      <p class="fr-tag">{esc(w['domaine'])}</p>
+      <p class="job-date">Publiée le {w['published'].astimezone(PARIS):%d/%m/%Y}</p>
+      {atom_content_html(p)}
+    </article>
+  </main>
+</body>
+</html>
+"""

@@ -7,8 +7,10 @@
 Routes below each kind's prefix follow the real sites (see ../shared/sources/README.md):
 pep ``/nos-offres/filtres/domaine/3522/page/N/`` and ``/offre-emploi/{slug}-reference-{REF}/``;
 jobposting ``/sitemap.xml`` → ``/sitemaps/*.xml`` → ``/emploi/{slug}/`` (plus ``/`` and
-``/a-propos/``); feed ``/offres/rss.xml`` → ``/offres/{REF}.html``; api ``/api/v1/offers``
-→ ``/api/v1/offers/{id}``. ``GET /__stats`` answers the request counters as JSON and
+``/a-propos/``); feed ``/offres/rss.xml`` → ``/offres/{REF}.html``, and the feed kind's Atom
+variant ``/jobs.xml`` (beta.gouv.fr: each entry holds its whole offer; its link
+``/recrutement/YYYY/MM/DD/{startup}.{role}.html`` answers a page nobody needs to fetch); api
+``/api/v1/offers`` → ``/api/v1/offers/{id}``. ``GET /__stats`` answers the request counters as JSON and
 ``/robots.txt`` allows everything.
 
 Quirks (constructor keywords, all off by default except the sitemap's non-offer pages):
@@ -16,7 +18,10 @@ Quirks (constructor keywords, all off by default except the sitemap's non-offer 
 ``missing_jsonld`` (jobposting pages marked ``no_jsonld`` lose their JSON-LD),
 ``non_offer_pages`` (the sitemap lists the home and about pages), ``rate_limit_every=k``
 (every k-th API request answers 429 with ``Retry-After: 1``), ``fail`` (kinds whose
-listing answers 500), ``feed_window`` (items in the RSS feed, 0 = all).
+listing answers 500; ``"feed"`` fails both feeds, ``"atom"`` the Atom feed alone),
+``feed_window`` (items in the RSS feed, 0 = all; the Atom feed lists every entry).
+Requests to the Atom feed and its pages count as the feed kind's ``atom_listing`` and
+``atom_page``.
 """
 
 from __future__ import annotations
@@ -37,11 +42,13 @@ _PEP_OFFER = re.compile(r"^/offre-emploi/([^/]+)/?$")
 _JP_CHILD = re.compile(r"^/sitemaps/([\w-]+)\.xml$")
 _JP_OFFER = re.compile(r"^/emploi/([^/]+)/?$")
 _FEED_OFFER = re.compile(r"^/offres/([^/]+)\.html$")
+_ATOM_PAGE = re.compile(r"^(/recrutement/\d{4}/\d{2}/\d{2}/[^/]+)\.html$")
 _API_DETAIL = re.compile(r"^/api/v1/offers/(\d+)/?$")
 
 HTML = "text/html; charset=UTF-8"
 XML = "application/xml; charset=UTF-8"
 RSS = "application/rss+xml; charset=UTF-8"
+ATOM = "application/atom+xml; charset=UTF-8"
 JSON = "application/json"
 
 
@@ -180,7 +187,7 @@ class ReplicaServer:
 
     def _failing(self, kind: str) -> tuple[int, str, str, dict[str, str]] | None:
         if kind in self.fail:
-            self._count(kind, "failed")
+            self._count("feed" if kind == "atom" else kind, "failed")
             return 500, "text/html; charset=UTF-8", "<html><body>Erreur interne</body></html>", {}
         return None
 
@@ -247,6 +254,19 @@ class ReplicaServer:
                 return None
             self._count("feed", "detail")
             return 200, HTML, R.feed_offer(p, ds, base), {}
+        if rest == "/jobs.xml":
+            failing = self._failing("feed") or self._failing("atom")
+            if failing:
+                return failing
+            self._count("feed", "atom_listing")
+            return 200, ATOM, R.atom_feed(ds, base), {}
+        m = _ATOM_PAGE.match(rest)
+        if m:
+            p = ds.atom.get(m.group(1))
+            if p is None:
+                return None
+            self._count("feed", "atom_page")
+            return 200, HTML, R.atom_page(p, ds, base), {}
         return None
 
     def _api(self, rest: str, query: dict[str, list[str]], base: str):
@@ -280,12 +300,18 @@ class ReplicaServer:
 
 
 _SOURCE_NAMES = {"pep": "replica_pep", "jobposting": "replica_jobposting", "feed": "replica_feed",
-                 "api": "replica_api"}
+                 "api": "replica_api", "atom": "replica_atom"}
+#: the Atom feed's path below the feed kind's base URL
+ATOM_PATH = "/jobs.xml"
 
 
 def replica_sources_toml(base_urls: dict[str, str], *, names: dict[str, str] | None = None,
-                         schedule: str = "0 2 * * *") -> str:
-    """A sources configuration (crawlers/sources.toml format) pointing at the replica."""
+                         schedule: str = "0 2 * * *", atom: bool = False) -> str:
+    """A sources configuration (crawlers/sources.toml format) pointing at the replica.
+
+    ``atom``: also a ``replica_atom`` source (``names["atom"]``), kind ``feed`` on the feed
+    kind's base URL with ``feed_path = "/jobs.xml"`` (the Atom variant; needs ``base_urls["feed"]``).
+    """
     names = {**_SOURCE_NAMES, **(names or {})}
     lines = ["# Sources configuration generated for the replica (crawlers/replica).", "",
              "[settings]", 'timezone = "Europe/Paris"', ""]
@@ -296,4 +322,8 @@ def replica_sources_toml(base_urls: dict[str, str], *, names: dict[str, str] | N
                   f'schedule = "{schedule}"', f"digital_only = {'true' if kind == 'pep' else 'false'}",
                   f"complete_listing = {'false' if kind == 'feed' else 'true'}",
                   "download_delay = 0", "concurrency = 8", ""]
+    if atom and "feed" in base_urls:
+        lines += [f"[sources.{names['atom']}]", 'kind = "feed"', f'base_url = "{base_urls["feed"]}"',
+                  f'feed_path = "{ATOM_PATH}"', f'schedule = "{schedule}"', "digital_only = false",
+                  "complete_listing = false", "download_delay = 0", "concurrency = 8", ""]
     return "\n".join(lines)
