@@ -155,9 +155,6 @@ def test_an_unchanged_atom_feed_is_recrawled_as_seen(atom_run):
         assert row["last_seen_at"] > atom_run.postings[reference]["last_seen_at"]
 
 
-@pytest.mark.xfail(strict=True, reason="contract disagreement, reported: crawlers/pages/feed.py keeps the whole Atom "
-                   "content as the description, while CATALOGUE.md leaves out the employer's presentation "
-                   "(\"Qui sommes-nous ?\") and the application details (\"Pour candidater\")")
 def test_the_atom_description_is_the_missions_and_the_profile(atom_run):
     for reference, row in atom_run.postings.items():
         kept, presentation = atom_run.texts[reference]

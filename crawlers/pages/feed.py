@@ -28,6 +28,7 @@ from functools import cached_property
 from typing import Any, Mapping
 
 import feedparser
+import lxml.etree
 from lxml.cssselect import CSSSelector
 
 from crawlers.items import RawPosting
@@ -50,6 +51,51 @@ _INFOS = CSSSelector("dl.offre-infos")
 _H1 = CSSSelector("h1")
 _PUBLISHED = CSSSelector("p.offre-date")
 _DESCRIPTION = CSSSelector("div.offre-description")
+
+#: headings (folded prefixes) of the parts of an Atom ``content`` that are not the offer's own
+#: text (CATALOGUE.md: the employer's presentation and the application details are left out)
+_NOT_OFFER_HEADINGS = ("qui sommes", "qui est", "a propos de", "pour candidater", "comment candidater",
+                       "candidater", "candidature", "processus de recrutement", "pour postuler", "postuler")
+_HEADINGS = ("h1", "h2", "h3", "h4")
+
+
+def offer_text_html(content: str | None) -> str | None:
+    """The offer's own text of a whole-offer HTML (an Atom ``content``): its sections without
+    the employer's presentation ("Qui sommes-nous ?") and the application details ("Pour
+    candidater"), found by their heading's text; the rest (text before the first heading,
+    "Votre mission", "Votre profil", "Conditions"…) in page order. Content without such
+    headings is returned as it is.
+
+    >>> offer_text_html("<h2>Qui sommes-nous ?</h2><p>Une startup.</p><h2>Mission</h2><p>Coder.</p>")
+    '<h2>Mission</h2><p>Coder.</p>'
+    """
+    if not content or not content.strip():
+        return content
+    import lxml.html
+
+    try:
+        parts = lxml.html.fragments_fromstring(content)
+    except (lxml.etree.ParserError, ValueError):
+        return content
+    elements = [part for part in parts if not isinstance(part, str)]
+    if len(elements) == 1 and elements[0].tag in ("div", "section", "article") and len(parts) == 1:
+        wrapper = elements[0]  # the sections inside one wrapping block
+        parts = ([wrapper.text] if wrapper.text and wrapper.text.strip() else []) + list(wrapper)
+    kept: list[str] = []
+    lead = parts[0] if parts and isinstance(parts[0], str) else None
+    skipping, dropped = False, False
+    for part in parts:
+        if isinstance(part, str):
+            continue  # leading text: kept below, only when no section is dropped before it
+        if isinstance(part.tag, str) and part.tag in _HEADINGS:
+            skipping = label_key(text_of(part)).startswith(_NOT_OFFER_HEADINGS)
+            dropped = dropped or skipping
+        if not skipping:
+            kept.append(lxml.html.tostring(part, encoding="unicode"))
+    if not dropped:
+        return content
+    return ((lead or "") + "".join(kept)).strip() or None
+
 
 #: offer page labels (folded)
 EMPLOYER, SERVICE, PLACE, DEADLINE = "employeur", "service", "localisation", "date limite"
@@ -149,7 +195,7 @@ class FeedEntry:
             title=title, employer=startup or self.creator,
             public_service=first(self._categories("versant")), category=first(self._categories("category")),
             contract=first(self._categories("contract")), published=self.published or self.updated,
-            description_html=self.content_html or self.summary_html, job_labels=self.domains,
+            description_html=offer_text_html(self.content_html) or self.summary_html, job_labels=self.domains,
             listing_ref=self.listing_ref, listing_key=self.listing_key,
             detail_fetched=self.has_full_offer if detail_fetched is None else detail_fetched,
             extra=extra,

@@ -9,7 +9,7 @@ import pytest
 from crawl_kit import BASE_URLS, DATA
 from expected_tables import record_rows, tables
 
-from crawlers.pages.feed import FeedOfferPage, category_kind, parse_feed
+from crawlers.pages.feed import FeedOfferPage, category_kind, offer_text_html, parse_feed
 
 BASE = BASE_URLS["feed"]
 #: per digital reference: (Localisation, Type de contrat, Catégorie, Télétravail, Rémunération, Date limite)
@@ -129,10 +129,37 @@ def test_atom_sample_entries_are_complete_offers():
     assert raw.published == "2026-11-18T10:00:00+01:00" and raw.listing_key == "2026-11-19T15:30:00+01:00"
     assert raw.job_labels == ["Développement"] and raw.detail_fetched is True
     assert "<h2>Votre mission</h2>" in raw.description_html and "&lt;" not in raw.description_html
+    # CATALOGUE.md: the employer's presentation is not the offer's text
+    assert "Qui sommes-nous" not in raw.description_html and "aide les personnes" not in raw.description_html
     assert raw.extra == {"startup": "Mon Suivi Justice", "author": "beta.gouv.fr"}
     assert raw.location is None and raw.contract is None and raw.salary is None
     assert second.title_and_startup == ("Product Owner, Coach·e produit", "Démarches Simplifiées")
     assert third.to_raw("b").title == "Designer UX/UI & accessibilité"
+
+
+@pytest.mark.parametrize("content, kept, left_out", [
+    ("<h2>Qui sommes-nous ?</h2><p>Une startup.</p><h2>Votre mission</h2><ul><li>Coder</li></ul>"
+     "<h2>Votre profil</h2><p>Curieux.</p><h2>Pour candidater</h2><p>Écrivez à x@beta.gouv.fr</p>",
+     ["Votre mission", "Coder", "Votre profil", "Curieux"], ["Une startup", "x@beta.gouv.fr"]),
+    # headings of another level, other wordings, inside one wrapping div, text before the first heading
+    ("<div>Intro. <h3>QUI EST-CE ?</h3><p>Une équipe.</p><h3>Mission</h3><p>Coder.</p>"
+     "<h3>Comment candidater&nbsp;?</h3><p>CV.</p></div>",
+     ["Intro.", "Mission", "Coder."], ["Une équipe", "CV."]),
+    ("<h2>Processus de recrutement</h2><p>Deux entretiens.</p><h2>Conditions</h2><p>CDD, Paris.</p>",
+     ["Conditions", "CDD, Paris."], ["Deux entretiens"]),
+    # no such heading: the content as it stands
+    ("<p>Démarches Simplifiées&nbsp;: vous portez la vision produit.</p>", ["vision produit"], []),
+    ("<h2>Missions</h2><p>Coder.</p>", ["Missions", "Coder."], []),
+])
+def test_atom_content_keeps_the_offers_own_text(content, kept, left_out):
+    text = offer_text_html(content)
+    assert all(part in text for part in kept), text
+    assert not any(part in text for part in left_out), text
+
+
+@pytest.mark.parametrize("content", [None, "", "   ", "texte seul", "<p>"])
+def test_atom_content_that_is_not_sections_is_left_as_it_is(content):
+    assert offer_text_html(content) == content
 
 
 @pytest.mark.parametrize("term, kind", [
