@@ -585,6 +585,16 @@ def _umask() -> int:
     return current
 
 
+def _counted(rows: Iterable[Any], progress: Callable[[int], None], every: int = 250) -> Iterator[Any]:
+    """``rows`` as they come, calling ``progress(count)`` every ``every`` rows and at the end."""
+    count = 0
+    for count, row in enumerate(rows, 1):
+        yield row
+        if count % every == 0:
+            progress(count)
+    progress(count)
+
+
 def export_offers(
     engine: Engine,
     out: IO[bytes] | str | os.PathLike[str],
@@ -593,8 +603,12 @@ def export_offers(
     filters: ExportFilters | None = None,
     delimiter: str = ";",
     batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
 ) -> ExportResult:
     """Export the offers selected by ``filters`` to ``out`` in format ``fmt``.
+
+    ``progress`` (optional) is called with the number of rows written so far, every few
+    hundred rows (the command line shows it on a terminal).
 
     ``out`` is a binary stream (left open) or a path. A path to a regular file (or to
     none yet) is written through a temporary file in the same directory and renamed at
@@ -606,6 +620,8 @@ def export_offers(
     batch, whatever the number of offers.
     """
     rows = iter_offer_rows(engine, filters, batch_size=batch_size)
+    if progress is not None:
+        rows = _counted(rows, progress)
     if not isinstance(out, (str, os.PathLike)):
         return write_rows(rows, out, fmt=fmt, delimiter=delimiter)
     path = Path(out)

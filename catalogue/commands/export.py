@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -35,6 +37,22 @@ def _filters(engine, config: Config | None, *, sources: list[str] | None = None,
                              **values)  # type: ignore[arg-type]
     except FilterError as exc:
         fail(str(exc))
+
+
+@contextmanager
+def _export_progress(to_file: bool) -> Iterator[Callable[[int], None] | None]:
+    """A live count of the offers written, on a terminal only (stderr a tty, the export going
+    to a file, ``CATALOGUE_PROGRESS`` not ``0``); None otherwise: logs and pipes stay quiet."""
+    if not (to_file and sys.stderr.isatty() and os.environ.get("CATALOGUE_PROGRESS", "1") not in ("0", "false", "no")):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("exporting: {task.completed} offers written"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("export", total=None)
+        yield lambda count: bar.update(task, completed=count)
 
 
 def register(app: typer.Typer) -> None:
@@ -96,8 +114,9 @@ def register(app: typer.Typer) -> None:
                 published_since=published_since, published_until=published_until, searches=search or [],
             )
             try:
-                result = export_offers(engine, output or sys.stdout.buffer, fmt=fmt, filters=filters,
-                                       delimiter=delimiter)
+                with _export_progress(bool(output)) as progress:
+                    result = export_offers(engine, output or sys.stdout.buffer, fmt=fmt, filters=filters,
+                                           delimiter=delimiter, progress=progress)
             except BrokenPipeError:  # `catalogue export | head`: the reader left, not an error
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 raise typer.Exit(0) from None

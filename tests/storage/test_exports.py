@@ -337,6 +337,13 @@ def test_export_to_path_leaves_no_partial_file(catalogue, tmp_path):
     assert os.listdir(out_dir) == ["out.json"]
 
 
+def test_progress_is_reported_as_rows_are_written(catalogue):
+    seen: list[int] = []
+    result = export_offers(catalogue, io.BytesIO(), fmt="jsonl", filters=ExportFilters(status="all"),
+                           progress=seen.append)
+    assert result.rows > 0 and seen[-1] == result.rows and seen == sorted(seen)
+
+
 def test_an_existing_pipe_is_written_in_place_not_replaced(catalogue, tmp_path):
     """`--output /dev/stdout`, `/dev/null` or a named pipe: the export goes *into* it. Renaming a
     temporary file over it (as for a regular file) replaced /dev/null itself by a file."""
