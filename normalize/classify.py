@@ -88,8 +88,11 @@ class Classification:
     unknown_labels: tuple[str, ...] = field(default=())
 
     def as_evidence(self) -> dict[str, Any]:
-        """The JSON-able explanation stored with a posting: family, score and matches."""
-        return {"family": self.job_family, "score": self.score, "matches": [dict(e) for e in self.evidence]}
+        """The JSON-able explanation stored with a posting: family, score, matches, and the
+        source labels no rule knows (``unknown_labels``: kept with the posting, so that they
+        can be found and added to the rules later)."""
+        return {"family": self.job_family, "score": self.score, "matches": [dict(e) for e in self.evidence],
+                "unknown_labels": list(self.unknown_labels)}
 
 
 # ------------------------------------------------------------------- words and phrases
@@ -427,7 +430,7 @@ def classify(
             continue
         found = _label_evidence(rules, label)
         if not found or found[0]["rule"] == "label_words":
-            unknown.append(label)
+            unknown.append(label)  # kept in the evidence (as_evidence): visible, fixable later
             logger.debug("classifier: unknown label %r, read for keywords", label)
         evidence.extend(found)
         positions.extend([-1] * len(found))

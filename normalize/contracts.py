@@ -48,6 +48,13 @@ _ONLY = r"\b(?:uniquement|seulement|exclusivement|reserve)e?s? aux "
 _ONLY_TITULAIRE = re.compile(_ONLY + r"(?:titulaires|fonctionnaires)\b")
 _ONLY_CONTRACTUEL = re.compile(_ONLY + r"(?:contractuels|non titulaires)\b")
 _NON_TITULAIRE = re.compile(r"\bnon[- ]titulaires?\b")
+#: "titulaire" as "holder of" a licence or a diploma ("Titulaire du permis B", "titulaire
+#: d'un master"): a requirement, not the civil-servant status
+_HOLDER_OF = re.compile(
+    r"\btitulaires? (?:du|des|de la|de l'|de|d'une?|d') ?(?:\w+ )?"
+    r"(?:permis|diplomes?|master|licence|bac\w*|brevet|certificat|titre|doctorat|bts|dut|but|cap|habilitation"
+    r"|carte|caces|qualification)\b"
+)
 _TITULAIRE = re.compile(r"\b(?:titulaires?|fonctionnaires?|statutaires?|mutation|detachement)\b")
 _CONTRACTUEL = re.compile(
     r"\b(?:contractuel(?:le)?s?|cdd|cdi|contrats?|vacataires?|contractor|temporary|interim|non[- ]titulaires?)\b"
@@ -60,12 +67,18 @@ _SILENT_CONTRACT = re.compile(
 _ITEM_SEPARATOR = re.compile(r"\s*[,;+|]\s*")
 _SCHEMA_LIST = re.compile(r"[A-Z_]+(?:\s*[,;+|]\s*[A-Z_]+)+")
 
-_CATEGORY = re.compile(r"\b(?:categorie|cat\.?)\s*:?\s*(a\s?\+|[abc])(?![^\W\d_])")
+#: "Catégorie A", "Catégories : A" (a plural label), "Cat. B"
+_CATEGORY = re.compile(r"\b(?:categories?|cat\.?)\s*:?\s*(a\s?\+|[abc])(?![^\W\d_])")
 _BARE_CATEGORY = re.compile(r"^(a\s?\+|[abc])(?![^\W\d_])")
 #: a second category right after the first ("A ou B", "A/B", "B, C"): the offer is open to
 #: several, and one value in the record would be wrong for the others
-_MORE_CATEGORY = re.compile(r"^\s*(?:ou|et|/|,|-)\s*(?:categorie\s*|cat\.?\s*)?(a\s?\+|[abc])(?![^\W\d_])")
-_SILENT_CATEGORY = re.compile(r"^(?:-|n/?a|sans objet|hors categorie|non renseigne|non precise|aucune?)$")
+_MORE_CATEGORY = re.compile(r"^\s*(?:ou|et|/|,|-)\s*(?:categories?\s*|cat\.?\s*)?(a\s?\+|[abc])(?![^\W\d_])")
+#: what says there is no category: None without a warning ("Non renseignée", "NC",
+#: "Catégorie non renseignée", "Catégorie : sans objet")
+_SILENT_CATEGORY = re.compile(
+    r"^(?:(?:categories?|cat\.?)\s*:?\s*)?"
+    r"(?:-|n/?a|nc|n\.c\.?|sans objet|hors categorie|non (?:renseigne|precise|communique|defini)e?s?|aucune?)$"
+)
 
 _VERSANTS = (
     ("hospitaliere", re.compile(r"\bhospitali|\bfph\b|\bsante\b")),
@@ -104,7 +117,7 @@ def _one_contract(label: str) -> str | None:
     if _ONLY_CONTRACTUEL.search(label):
         return "contractuel"
     contract = _CONTRACTUEL.search(label) is not None
-    titulaire = _TITULAIRE.search(_NON_TITULAIRE.sub(" ", label)) is not None
+    titulaire = _TITULAIRE.search(_HOLDER_OF.sub(" ", _NON_TITULAIRE.sub(" ", label))) is not None
     if titulaire and contract:
         return "titulaire_ou_contractuel"
     if titulaire:
@@ -126,7 +139,7 @@ def parse_contract(value: str | list[str] | None, *, warnings: list[str] | None 
             unknown.append(label)
     if unknown and not found and warnings is not None:
         shown = value if isinstance(value, str) else ", ".join(map(str, value or ()))
-        warnings.append(f"contract: unknown contract label {clean_text(shown)!r}")
+        warnings.append(f"contract: unknown contract label {(clean_text(shown) or '')[:80]!r}")
     if not found:
         return None
     if "titulaire_ou_contractuel" in found or {"titulaire", "contractuel"} <= found:

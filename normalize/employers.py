@@ -49,7 +49,8 @@ _ORGANISATION_WORD = re.compile(
 )
 #: the employer suffix separator: a hyphen between spaces (an en dash never cuts a title)
 _SUFFIX_SEPARATOR = " - "
-_ACRONYM_TAIL = re.compile(r"^(?P<name>.*?)\s*\((?P<acronym>[^()]{1,20})\)\s*$")
+_MAX_ACRONYM = 20
+_ACRONYM_TAIL = re.compile(r"^(?P<name>.*?)\s*\((?P<acronym>[^()]{1,%d})\)\s*$" % _MAX_ACRONYM)
 _PARENT_SEPARATOR = re.compile(r"\s+[-–—]\s+")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -116,7 +117,12 @@ def employer_key(name: str | None) -> str | None:
     - a name ending with an acronym in brackets is keyed by that acronym, preceded by the
       parent organisation when the name has one before a dash: "Direction
       interministérielle du numérique (DINUM)" and "DINUM" → ``dinum``; "Académie de Rennes
-      – Division des systèmes d'information (DSI)" → ``academie de rennes dsi``;
+      – Division des systèmes d'information (DSI)" → ``academie de rennes dsi``. A dash
+      does not give a parent when the acronym abbreviates the whole name: "Assistance
+      Publique - Hôpitaux de Paris (AP-HP)" → ``ap hp``, like "AP-HP";
+    - an acronym given after or before a dash, beside the name it abbreviates, counts as
+      one in brackets: "Direction interministérielle du numérique - DINUM" and "DINUM -
+      Direction interministérielle du numérique" → ``dinum``;
     - any other name is its folded words: "VILLE DE VILLEURBANNE" and "Ville de
       Villeurbanne" → ``ville de villeurbanne``.
 
@@ -134,13 +140,74 @@ def employer_key(name: str | None) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _key(text: str) -> str | None:
+    text = _dash_acronym_in_brackets(text)
     match = _ACRONYM_TAIL.match(text)
     if match and _is_acronym(match.group("acronym")):
-        parts = _PARENT_SEPARATOR.split(match.group("name"))
-        parent = " ".join(parts[:-1])
-        text = f"{parent} {match.group('acronym')}"
+        name, acronym = match.group("name"), match.group("acronym")
+        if _abbreviates(acronym, name):
+            parent = ""  # the acronym of the whole name: "Assistance Publique - Hôpitaux de Paris (AP-HP)"
+        else:  # the acronym of the last part: "Académie de Rennes – Division des SI (DSI)"
+            parent = " ".join(_PARENT_SEPARATOR.split(name)[:-1])
+        text = f"{parent} {acronym}"
     key = _NON_ALNUM.sub(" ", fold(text)).strip()
     return key or None
+
+
+def _dash_acronym_in_brackets(text: str) -> str:
+    """An acronym given beside its name after or before a dash, written in brackets.
+
+    "Direction interministérielle du numérique - DINUM" and "DINUM - Direction
+    interministérielle du numérique" → "Direction interministérielle du numérique (DINUM)",
+    when the name beside the acronym abbreviates to it (:func:`_abbreviates`): "Académie
+    de Rennes - DSI" stays as it is (DSI is not "Académie de Rennes").
+    """
+    if "(" in text:
+        return text
+    parts = _PARENT_SEPARATOR.split(text)
+    if len(parts) < 2:
+        return text
+    if _is_acronym(parts[-1]) and _abbreviates(parts[-1], parts[-2]):
+        return f"{' - '.join(parts[:-1])} ({parts[-1]})"
+    if len(parts) == 2 and _is_acronym(parts[0]) and _abbreviates(parts[0], parts[1]):
+        return f"{parts[1]} ({parts[0]})"
+    return text
+
+
+#: little words an acronym may leave out ("Direction générale **des** Finances publiques")
+_LITTLE_WORDS = frozenset({
+    "a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "par", "pour", "sur",
+    "and", "of", "the", "for",
+})
+
+
+def _abbreviates(acronym: str, name: str) -> bool:
+    """Is ``acronym`` made of the starts of the words of ``name``, in order?
+
+    Every word gives a start of itself (one letter or more: "DINUM" is **D**irection
+    **IN**terministérielle du **NUM**érique, "DGFiP" **D**irection **G**énérale des **Fi**nances
+    **P**ubliques, "AP-HP" **A**ssistance **P**ublique - **H**ôpitaux de **P**aris); little
+    words ("de", "du", "des"…) may give nothing. Case, accents and punctuation do not count.
+    """
+    letters = _NON_ALNUM.sub("", fold(acronym))
+    words = _NON_ALNUM.sub(" ", fold(name)).split()
+    if not letters or len(letters) > _MAX_ACRONYM or not words or len(words) > 3 * len(letters):
+        return False
+
+    @lru_cache(maxsize=None)
+    def match(i: int, j: int) -> bool:  # letters[i:] from words[j:]
+        if j == len(words):
+            return i == len(letters)
+        word = words[j]
+        if word in _LITTLE_WORDS and match(i, j + 1):
+            return True
+        k = 0
+        while k < len(word) and i + k < len(letters) and letters[i + k] == word[k]:
+            k += 1
+            if match(i + k, j + 1):
+                return True
+        return False
+
+    return match(0, 0)
 
 
 def _is_acronym(text: str) -> bool:

@@ -20,8 +20,14 @@ returns one :class:`Place`::
 
 How a place is resolved (docs/PLACES.md tells the whole story):
 
+0. **No place**: a text that says there is no fixed place ("Télétravail", "France
+   entière", "Télétravail partiel") gives nothing (:func:`is_no_place`); remote work
+   written beside a place is left out ("Bordeaux (33) - Télétravail partiel", "Télétravail
+   (Paris)").
 1. **Department evidence**, strongest first: the ``department`` argument; a code written
-   in the text ("(2A)", "35 - Rennes"); a postal code (:func:`department_from_postcode`:
+   in the text ("(2A)", "35 - Rennes"; "Nantes 44" and "93 Saint-Denis" only when the
+   reference data has that commune in that department: "PARIS 15" is an arrondissement); a
+   postal code (:func:`department_from_postcode`:
    "20188" → "2A", "97400" → "974"); else a department named by the text ("Hérault"),
    else the department of the commune found (when the name is not a homonym), else the
    only department of an overseas region.
@@ -31,7 +37,8 @@ How a place is resolved (docs/PLACES.md tells the whole story):
    some department evidence backs it, and gets a French capitalization
    ("BOURG-LÈS-VALENCE (26)" → "Bourg-lès-Valence"); an unknown free text with no
    evidence at all is not taken for a city (it may be anything: "Siège", "Bâtiment B"),
-   an unknown ``city`` field is (the source labelled it a city).
+   an unknown ``city`` field is (the source labelled it a city). A locality spread over
+   several communes ("Paris La Défense": Courbevoie or Puteaux) gives no city.
 3. **Region**: the current region of the department; without a department, the
    canonical form of a region named (:func:`canonical_region`: "Rhône-Alpes" →
    "Auvergne-Rhône-Alpes").
@@ -69,6 +76,7 @@ __all__ = [
     "department_from_postcode",
     "department_name",
     "department_region",
+    "is_no_place",
     "parse_place",
 ]
 
@@ -114,9 +122,11 @@ class _Entry:
 
     ``official`` is False for aliases (former names, usual names, localities): when the
     department evidence contradicts every entry, an alias's target name is not used.
+    ``name`` is None for a locality spread over several communes ("La Défense": Courbevoie
+    or Puteaux): its department is known, its commune is not.
     """
 
-    name: str
+    name: str | None
     department_code: str
     official: bool
 
@@ -159,6 +169,8 @@ def _rows(name: str) -> Iterator[dict[str, str]]:
 
 
 _LEADING_ARTICLE = re.compile(r"^(?:la|le|les|l) ")
+#: separates the communes of a locality spread over several (place_aliases.csv ``commune``)
+_SEVERAL_COMMUNES = "|"
 
 
 @dataclass(frozen=True)
@@ -202,9 +214,12 @@ def _load() -> _Tables:
     entries: dict[str, list[_Entry]] = {}
     for c in communes:
         entries.setdefault(_key(c.name), []).append(_Entry(c.name, c.department_code, True))
-    for r in _rows("place_aliases.csv"):  # a former or usual name → the commune; a locality → itself
-        entries.setdefault(_key(r["name"]), []).append(
-            _Entry(r["commune"] or r["name"], r["department_code"], not r["commune"]))
+    for r in _rows("place_aliases.csv"):
+        # a former or usual name → the commune; a locality → itself; a locality over several
+        # communes ("Courbevoie|Puteaux") → no commune, only the department
+        commune = r["commune"]
+        name = None if _SEVERAL_COMMUNES in commune else commune or r["name"]
+        entries.setdefault(_key(r["name"]), []).append(_Entry(name, r["department_code"], not commune))
     return _Tables(
         region_names=region_names,
         region_by_key=region_by_key,
@@ -349,6 +364,14 @@ _COUNTRY = re.compile(r"(?:,|\s[-–—]|\()\s*france\s*\)?\s*$", re.IGNORECASE)
 _PAREN_CODE = re.compile(r"\(\s*(\d{2,3}|2\s*[ABab])\s*\)")
 _LEADING_CODE = re.compile(r"^\s*(\d{2,3}|2[ABab])\s*[-–—:]\s*(\S.*)$")
 _TRAILING_CODE = re.compile(r"^(.*\S)\s*[-–—]\s*(\d{2,3}|2[ABab])\s*$")
+#: a code written without a dash ("Nantes 44", "93 Saint-Denis"): a department code only when
+#: the reference data has that commune in that department ("PARIS 15" is an arrondissement)
+_LEADING_BARE_CODE = re.compile(r"^(\d{2,3}|2[ABab])\s+([^\W\d_].*)$")
+_TRAILING_BARE_CODE = re.compile(r"^(.*[^\W\d_])\s+(\d{2,3}|2[ABab])$")
+#: a " - " (or dash) between the parts of a place text: "Bordeaux (33) - Télétravail partiel"
+_DASH_PARTS = re.compile(r"\s+[-–—]\s+")
+#: a place in brackets after a no-place text: "Télétravail (Paris)"
+_BRACKETED_AFTER = re.compile(r"^(?P<head>[^()]*?)\s*\((?P<inner>[^()]+)\)$")
 _POSTCODE = re.compile(r"(?<![\w])(\d{5})(?![\w])")
 _CEDEX = re.compile(r"\bcedex\b(?:\s*\d{1,2})?", re.IGNORECASE)
 _TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
@@ -367,6 +390,13 @@ _NOWHERE = frozenset(_key(t) for t in (
     "Non renseigné", "Non renseignée", "Non précisé", "Non précisée", "NC", "Inconnu",
     "Plusieurs sites", "Multi-sites", "Plusieurs localisations", "À définir",
 ))
+#: remote work stated in a place text ("Télétravail partiel", "Télétravail possible",
+#: "Télétravail 2 jours par semaine"): no place (a matching key, see _key)
+_REMOTE_KEY = re.compile(
+    r"^(?:100 )?(?:teletravail|remote|full remote|a distance|distanciel)"
+    r"(?: (?:partiel|possible|total|complet|integral|occasionnel|ponctuel|autorise|accepte|hybride"
+    r"|\d{1,2} (?:jours?|j)|par|semaine|jusqu|a|de|apres|mois))*$"
+)
 #: words that mark a street address: the text around them is not a commune name
 _STREET_WORDS = frozenset({
     "rue", "avenue", "av", "bd", "boulevard", "allee", "allees", "place", "cours", "chemin", "route",
@@ -376,6 +406,13 @@ _STREET_WORDS = frozenset({
 })
 _PARTICLES = frozenset({"de", "du", "des", "d", "la", "le", "les", "l", "sur", "sous", "en", "aux", "au"})
 _MAX_NAME_WORDS = 6
+
+
+def _says_no_place(text: str) -> bool:
+    """True for a text meaning "no fixed place": "Télétravail", "France entière",
+    "Télétravail partiel", "100 % télétravail"… (see :data:`_NOWHERE`)."""
+    key = _key(text)
+    return key in _NOWHERE or _REMOTE_KEY.match(key) is not None
 
 
 @dataclass
@@ -389,6 +426,7 @@ class _Reading:
     name: str | None = None  # the place name as written (for a commune missing from the data)
     region: str | None = None  # a region named by the text
     written: str | None = None  # the part of the text that named the place, as written
+    nowhere: bool = False  # the text says there is no fixed place ("Télétravail", "France entière")
 
 
 def _as_text(value: object) -> str | None:
@@ -411,7 +449,7 @@ def _looks_like_name(text: str) -> bool:
     return (
         bool(words) and len(words) <= _MAX_NAME_WORDS and len(text) <= 60
         and not any(ch.isdigit() for ch in text) and not _STREET_WORDS.intersection(words)
-        and key not in _NOWHERE
+        and not _says_no_place(text)
     )
 
 
@@ -451,14 +489,42 @@ def _suffix_entries(text: str) -> tuple[_Entry, ...]:
     return ()
 
 
+def _in_department(name: str, code: str) -> bool:
+    """Does the reference data have a commune (or a department) ``name`` in department ``code``?"""
+    key = _key(name)
+    return _DEPARTMENT_BY_KEY.get(key) == code or any(e.department_code == code for e in _ENTRIES.get(key, ()))
+
+
+def _without_remote_parts(s: str) -> str | None:
+    """``s`` without what says remote work or no fixed place; None when nothing else is left.
+
+    "Bordeaux (33) - Télétravail partiel" → "Bordeaux (33)"; "Télétravail possible - Paris"
+    → "Paris"; "Télétravail (Paris)" → "Paris"; "Télétravail" → None.
+    """
+    if _says_no_place(s):
+        return None
+    if (m := _BRACKETED_AFTER.match(s)) and m.group("head") and _says_no_place(m.group("head")):
+        inner = m.group("inner").strip()
+        return None if not inner or _says_no_place(inner) else inner
+    parts = _DASH_PARTS.split(s)
+    if len(parts) > 1:
+        kept = [p for p in parts if not _says_no_place(p)]
+        if not kept:
+            return None
+        if len(kept) < len(parts):
+            return " - ".join(kept)
+    return s
+
+
 def _read(text: str | None) -> _Reading:
     """Read one free text: department code, postal code, and the place name it holds."""
     reading = _Reading()
     s = _as_text(text)
     if not s:
         return reading
-    s = _COUNTRY.sub("", s).strip()
-    if _key(s) in _NOWHERE:
+    s = _without_remote_parts(_COUNTRY.sub("", s).strip())
+    if not s:
+        reading.nowhere = True
         return reading
     if code := _normalize_code(s):  # a bare department code: "35", "2A", "974"
         reading.code = code
@@ -489,9 +555,15 @@ def _read(text: str | None) -> _Reading:
             reading.code, s = code, m.group(2)
         elif (m := _TRAILING_CODE.match(s)) and (code := _normalize_code(m.group(2))):
             reading.code, s = code, m.group(1)
+        elif ((m := _TRAILING_BARE_CODE.match(s)) and (code := _normalize_code(m.group(2)))
+              and _in_department(m.group(1), code)):  # "Nantes 44", "Saint-Denis 974"
+            reading.code, s = code, m.group(1)
+        elif ((m := _LEADING_BARE_CODE.match(s)) and (code := _normalize_code(m.group(1)))
+              and _in_department(m.group(2), code)):  # "93 Saint-Denis"
+            reading.code, s = code, m.group(2)
 
     s = _CEDEX.sub("", s).strip(_EDGE_PUNCTUATION)
-    if not s or _key(s) in _NOWHERE:
+    if not s or _says_no_place(s):
         return reading
     if _known(s, reading):
         return reading
@@ -533,9 +605,11 @@ def _spelling(reading: _Reading) -> str | None:
     The official spelling shared by homonyms ("SAINT-DENIS (11)" → "Saint-Denis"); for an
     alias only (a former or usual name, "Saint-Ouen (41)"), the name as written.
     """
-    official = [e.name for e in reading.entries if e.official]
+    official = [e.name for e in reading.entries if e.official and e.name]
     if official:
         return official[0]
+    if reading.entries and all(e.name is None for e in reading.entries):
+        return None  # a locality over several communes: which one is not said
     if reading.written and _looks_like_name(reading.written):
         return capitalize_commune(reading.written)
     return reading.entries[0].name if reading.entries else None
@@ -581,6 +655,17 @@ def _interpret(reading: _Reading, hint: str | None, region: str | None, *, is_ci
     if reading.name and is_city:
         return _Meaning(capitalize_commune(reading.name))
     return _Meaning()
+
+
+def is_no_place(text: str | None) -> bool:
+    """True when ``text`` says the job has no fixed place ("Télétravail", "France entière",
+    "Toute la France", "Télétravail partiel", "Non renseigné"…): :func:`parse_place` gives
+    nothing for it, rightly (no warning is due).
+
+    >>> is_no_place("France entière"), is_no_place("Télétravail"), is_no_place("Atlantide")
+    (True, True, False)
+    """
+    return _read(text).nowhere if isinstance(text, str) else False
 
 
 def parse_place(text: str | None = None, *, city: str | None = None, postal_code: str | None = None,

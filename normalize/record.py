@@ -43,7 +43,7 @@ from normalize.classify import classify
 from normalize.contracts import parse_category, parse_contract, parse_public_service
 from normalize.dates import parse_date
 from normalize.employers import employer_key, is_employer_category, split_employer_suffix
-from normalize.places import parse_place
+from normalize.places import is_no_place, parse_place
 from normalize.remote import parse_remote
 from normalize.salary import parse_salary
 from normalize.text import clean_text, sanitize_and_flatten
@@ -93,7 +93,8 @@ class NormalizedPosting:
     description_html: str | None = None
     #: False: not a digital job (kept out of the catalogue, counted as not_digital)
     is_digital: bool = True
-    #: why this job_family: {"family": ..., "score": ..., "matches": [{"rule":..., "text":..., "weight":...}]}
+    #: why this job_family: {"family": ..., "score": ..., "matches": [{"rule":..., "text":..., "weight":...}],
+    #: "unknown_labels": [source labels no classifier rule knows, e.g. a new "Métier de référence"]}
     job_family_evidence: dict[str, Any] = field(default_factory=dict)
     #: PEP references quoted in the description ("Référence PEP : 2026-2561234", an offer URL)
     pep_references: list[str] = field(default_factory=list)
@@ -209,8 +210,11 @@ def _place(raw: Mapping[str, Any], warnings: list[str]) -> tuple[str | None, str
         warnings.append("place: could not be read")
         return None, None, None
     if place.city is None and place.department_code is None and place.region is None:
-        shown = " / ".join(v for v in parts.values() if v)
-        warnings.append(f"place: unknown place {shown[:80]!r}")
+        # "Télétravail", "France entière": no fixed place, rightly null, nothing to warn about
+        unread = [v for v in parts.values() if v and not is_no_place(v)]
+        if unread:
+            shown = " / ".join(v for v in parts.values() if v)
+            warnings.append(f"place: unknown place {shown[:80]!r}")
     return place.city, place.department_code, place.region
 
 
@@ -224,5 +228,4 @@ def _classification(
         log.exception("classify failed on %r", title)
         warnings.append("job_family: could not be classified")
         return ("autre_numerique", True, {}) if digital_only else (None, False, {})
-    evidence = {"family": result.job_family, "score": result.score, "matches": list(result.evidence or [])}
-    return result.job_family, bool(result.is_digital), evidence
+    return result.job_family, bool(result.is_digital), result.as_evidence()

@@ -23,7 +23,12 @@ What a source may give, and what comes out:
   (as is) or ``MONTH`` (× 12). ``HOUR``, ``DAY`` and ``WEEK`` amounts are **not** converted
   (how many hours or days a year is not stated): ``None`` and a warning. A currency other
   than EUR gives ``None`` and a warning. Without ``unitText`` the magnitude decides (below);
-- **the API's** ``{"min", "max", "period"}``: ``period`` ``annual`` as is, ``monthly`` × 12.
+- **the API's** ``{"min", "max", "period"}``: ``period`` ``annual`` as is, ``monthly`` × 12;
+- **a bare number** (schema.org allows a Number as ``baseSalary``: ``45000``, or the text
+  "45000" the jobposting page makes of it, and nothing else in the text): assumed a gross
+  **annual** amount, the catalogue's unit. Nothing says it is monthly, so it is never
+  multiplied: under 5 000 € it is implausible as a yearly salary, ``None`` and a warning.
+  An infinite, NaN or absurdly large number gives ``None`` and ``"salary: not an amount …"``.
 
 Reading a text: entities, U+00A0/U+202F and whitespace are cleaned; percentages are
 dropped ("majorée de 40 %" is not an amount); the text is cut into clauses at ``;``,
@@ -38,9 +43,18 @@ decimals a comma. The period of a clause is its own word ("annuel", "/an", "mens
 "maximum" only ``max``. A monthly figure is × 12, rounded to the euro.
 
 Net salaries: a clause that says "net" (and not "brut") is net; a figure that says neither
-is taken as gross. Net figures never fill ``min``/``max``: they go to ``Salary.net``
+is taken as gross. A clause that says both ("2 500 € net / 3 200 € brut mensuel", "Net :
+2 500 € / Brut : 3 200 €", "2 500 € net et 3 200 € brut par mois") is first cut between its
+net and its gross figures (at the separator between the two qualifiers:
+:func:`_net_gross_parts`), so each figure keeps its own kind. Net figures never fill
+``min``/``max``: they go to ``Salary.net``
 (``{"net_min", "net_max", "period"}``, as published; annualized with ``"period":
 "annual"`` when the net ranges mix periods), which the record keeps as ``salary_net``.
+
+A minus glued to a figure with no figure before it ("-3000 €", "Salaire : -3 000 €") is a
+sign, not a range dash: a negative amount gives ``None`` and ``"salary: negative amount in
+…"``, never the positive figure. Runs of more than 15 digits are no figure
+(:func:`normalize.text.bound_digit_runs`: they also made the figure patterns quadratic).
 
 ``None`` without a warning for what says there is no amount ("Non renseignée", "Selon
 grille indiciaire + RIFSEEP", a percentage); ``None`` with a warning (``"salary: …"``) for a
@@ -51,11 +65,12 @@ figure outside 5 000–500 000 €.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from normalize.text import clean_text, fold
+from normalize.text import bound_digit_runs, clean_text, fold
 
 Period = Literal["annual", "monthly"]
 
@@ -67,6 +82,8 @@ MONTHLY_FROM = 500
 #: the highest figure of one range is at most this many times its lowest: beyond, the
 #: figures were not one range (a monthly and an annual amount read together) — None, a warning
 MAX_SPREAD = 4
+#: a figure with more digits is no amount ("111 111 111 111 111 €" is not 1.1e14 euros)
+_MAX_AMOUNT_DIGITS = 12
 
 
 @dataclass(frozen=True)
@@ -102,6 +119,15 @@ _SALARY_WORD = re.compile(r"\b(?:brute?s?|net(?:te)?s?|annuel\w*|mensuel\w*|sala
 #: "net", "nets", "nette(s)" ("rémunération nette"); "brut", "bruts", "brute(s)"
 _NET = re.compile(r"\bnet(?:te)?s?\b")
 _GROSS = re.compile(r"\bbrute?s?\b")
+#: a net or gross word, to tell which figures of a clause holding both are which
+_QUALIFIER = re.compile(r"\b(?:(net(?:te)?s?)|brute?s?)\b")
+#: what may stand between a qualifier written first and its figure: "Net : 2 500 €",
+#: "brut mensuel de 3 200 €"
+_QUALIFIER_BEFORE = re.compile(r"\s*(?:(?:mensuel|annuel)\w*\s*)?(?::|de)?\s*\d")
+#: what separates two amounts: a dash, a slash, "et", "ou", "+"
+_SEPARATOR = re.compile(r"[/|+\-–—]|\b(?:et|ou)\b")
+#: a minus glued to a figure; a sign (not a range dash) when no figure comes before it
+_MINUS = re.compile(r"[-−](?=\d)")
 _ANNUAL = re.compile(r"annuel|(?:/|\bpar)\s*an(?:nee)?\b|\byear|\bk€?\s*/?\s*an\b")
 _MONTHLY = re.compile(r"mensuel|(?:/|\bpar)\s*mois\b|(?:€|\bbrute?s?|\bnet(?:te)?s?)\s+mois\b|\bmonth")
 _HOURLY_DAILY = re.compile(
@@ -116,8 +142,11 @@ _SILENT = re.compile(
 )
 
 
-def _number(whole: str, decimals: str | None) -> float:
+def _number(whole: str, decimals: str | None) -> float | None:
+    """The value of a figure; ``None`` for one too long to be an amount."""
     digits = whole if whole.isdigit() else _NON_DIGIT.sub("", whole)
+    if len(digits.lstrip("0")) > _MAX_AMOUNT_DIGITS:
+        return None
     return float(f"{digits}.{decimals}") if decimals else float(digits)
 
 
@@ -126,6 +155,8 @@ def _amounts(clause: str, *, bare_ok: bool) -> list[tuple[float, str]]:
     found = [(m, _number(m.group(1), m.group(2) or m.group(3)), m.group(4)) for m in _AMOUNT.finditer(clause)]
     out: list[tuple[float, str]] = []
     for i, (match, value, unit) in enumerate(found):
+        if value is None:
+            continue
         if not unit and not bare_ok:
             nxt = found[i + 1] if i + 1 < len(found) else None
             between = clause[match.end():nxt[0].start()] if nxt else ""
@@ -151,6 +182,51 @@ def _period_of(text: str) -> Period | Literal["other"] | None:
     return None
 
 
+def _net_gross_parts(clause: str) -> list[str]:
+    """A clause cut so that no part holds both a net and a gross figure.
+
+    "2 500 € net / 3 200 € brut mensuel", "Net : 2 500 € / Brut : 3 200 €", "2 500 € net et
+    3 200 € brut par mois": one clause, two kinds of figure. Between two consecutive
+    qualifiers of different kinds the clause is cut at a separator: when the first
+    qualifier is written before its figure ("Net : 2 500 €"), at the last separator before
+    the second qualifier; when it follows its figure ("2 500 € net mensuel"), at the first
+    separator after it (a period word right after it stays with it); without a separator,
+    right before (resp. after) the qualifier. A clause with one kind only is left whole.
+    """
+    if not (_NET.search(clause) and _GROSS.search(clause)):
+        return [clause]
+    qualifiers = list(_QUALIFIER.finditer(clause))
+    cuts: list[int] = []
+    for first, second in zip(qualifiers, qualifiers[1:]):
+        if (first.group(1) is None) == (second.group(1) is None):
+            continue  # same kind: "brut ... bruts"
+        gap_start, gap_end = first.end(), second.start()
+        separators = list(_SEPARATOR.finditer(clause, gap_start, gap_end))
+        if _QUALIFIER_BEFORE.match(clause, first.end()):
+            cut = separators[-1].start() if separators else second.start()
+        else:
+            cut = separators[0].start() if separators else first.end()
+        if not cuts or cut > cuts[-1]:
+            cuts.append(cut)
+    bounds = [0, *cuts, len(clause)]
+    return [clause[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _signed_negative(clause: str) -> bool:
+    """True when a figure of the clause carries a minus sign ("-3000 €", "Salaire : -3 000 €").
+
+    A minus counts as a sign when it is glued to the figure, written U+2212 or after
+    nothing but words (no figure before it: else it is a range dash, "45 000 -55 000 €").
+    """
+    for match in _MINUS.finditer(clause):
+        start = match.start()
+        if match.group() == "−":
+            return True
+        if (start == 0 or not clause[start - 1].isalnum()) and not _DIGIT.search(clause, 0, start):
+            return True
+    return False
+
+
 def _by_magnitude(value: float) -> Period | None:
     if value >= ANNUAL_FROM:
         return "annual"
@@ -163,7 +239,16 @@ def _text_ranges(text: str, warnings: list[str]) -> list[_Range]:
     cleaned = clean_text(text)
     if not cleaned:
         return []
-    folded = fold(cleaned)
+    folded = fold(bound_digit_runs(cleaned))
+    plain = _AMOUNT.fullmatch(folded)
+    if plain and not plain.group(4):
+        # a bare number and nothing else: schema.org allows a Number as ``baseSalary`` (the
+        # jobposting page hands it on as text, "45000"). Assumed a yearly gross amount
+        # (CATALOGUE.md's unit); implausible as that (under 5 000 €: a monthly figure? an
+        # index?), it is left out with a warning, never multiplied on a guess
+        value = _number(plain.group(1), plain.group(2) or plain.group(3))
+        if value is not None:
+            return [_Range(value, value, "annual", net=False)]
     without_percent = _PERCENT.sub(" ", folded)
     if not _DIGIT.search(without_percent):
         if not _SILENT.search(folded) and without_percent == folded:
@@ -173,7 +258,11 @@ def _text_ranges(text: str, warnings: list[str]) -> list[_Range]:
     text_net = bool(_NET.search(without_percent)) and not _GROSS.search(without_percent)
     bare_ok = not _CURRENCY.search(without_percent) and bool(_SALARY_WORD.search(without_percent))
     ranges: list[_Range] = []
-    for clause in _CLAUSE_SPLIT.split(without_percent):
+    clauses = [part for clause in _CLAUSE_SPLIT.split(without_percent) for part in _net_gross_parts(clause)]
+    if any(_signed_negative(clause) for clause in clauses):
+        warnings.append(f"salary: negative amount in {cleaned[:80]!r}")
+        return []
+    for clause in clauses:
         period = _period_of(clause) or text_period
         if period == "other":
             if _AMOUNT.search(clause):
@@ -202,15 +291,49 @@ def _text_ranges(text: str, warnings: list[str]) -> list[_Range]:
 
 
 def _to_float(value: object) -> float | None:
+    """A number of a structured salary; ``None`` when none, or not a finite amount (see
+    :func:`_not_finite`)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond a float
+            return None
+        return number if math.isfinite(number) and abs(number) < 10 ** _MAX_AMOUNT_DIGITS else None
     if isinstance(value, str):
-        match = _AMOUNT.search(fold(clean_text(value) or ""))
+        text = fold(bound_digit_runs(clean_text(value) or ""))
+        match = _AMOUNT.search(text)
         if match:
-            return _number(match.group(1), match.group(2) or match.group(3))
+            number = _number(match.group(1), match.group(2) or match.group(3))
+            if number is not None and _signed_negative(text):
+                return -number
+            return number
     return None
+
+
+def _shown(number: float) -> str:
+    """A number for a warning (``str`` refuses integers of more than 4300 digits)."""
+    if isinstance(number, int) and number.bit_length() > 128:
+        return f"an integer of {number.bit_length()} bits"
+    return str(number)[:40]
+
+
+def _plain_number_range(value: float, sink: list[str]) -> list[_Range]:
+    """A salary given as a bare number (schema.org ``baseSalary`` may be a Number): a
+    yearly gross amount (see :func:`_text_ranges`)."""
+    number = _to_float(value)
+    if number is None:
+        sink.append(f"salary: not an amount {_shown(value)!r}")
+        return []
+    return [_Range(number, number, "annual", net=False)]
+
+
+def _not_finite(value: object) -> bool:
+    """A number that is no amount: infinite, NaN, or beyond any salary (1e300)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return _to_float(value) is None
 
 
 _UNITS: dict[str, Period | Literal["other"]] = {
@@ -238,6 +361,13 @@ def _dict_range(value: dict[str, Any], warnings: list[str]) -> list[_Range]:
                 low = high = _to_float(inner.get("value"))
         else:
             low = high = _to_float(inner)
+    given = [value.get(k) for k in ("min", "max", "value", "minValue", "maxValue")]
+    if isinstance(value.get("value"), dict):
+        given += [value["value"].get(k) for k in ("minValue", "maxValue", "value")]
+    bad = next((v for v in given if _not_finite(v)), None)
+    if bad is not None:  # Infinity, NaN, 1e300: not read, and said
+        warnings.append(f"salary: not an amount {_shown(bad)!r}")
+        return []
     if low is None and high is None:
         return []
     period = _UNITS.get(fold(clean_text(unit) or "")) if unit else None
@@ -283,8 +413,10 @@ def parse_salary(value: object, *, warnings: list[str] | None = None) -> Salary:
     for item in items:
         if isinstance(item, dict):
             ranges += _dict_range(item, sink)
-        elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
-            ranges += _text_ranges(str(item), sink)
+        elif isinstance(item, str):
+            ranges += _text_ranges(item, sink)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            ranges += _plain_number_range(item, sink)
     lows: list[int] = []
     highs: list[int] = []
     for r in ranges:

@@ -34,6 +34,7 @@ with a safe scheme. :func:`sanitize_and_flatten` does both from one parse (what
 
 from __future__ import annotations
 
+import functools
 import html as _html
 import logging
 import re
@@ -49,10 +50,13 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _SPACE_RUNS = re.compile(r" {2,}")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SPACE_AROUND_NEWLINE = re.compile(r" *\n *")
-#: invisible characters dropped from texts: zero-width ones, soft hyphen, and the control
-#: characters that are not whitespace (NUL and the like: PostgreSQL refuses NUL in a text,
-#: which failed a whole batch of postings; XML, hence XLSX, refuses the others)
-_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0e-\x1b\x7f]")
+#: invisible characters dropped from texts: zero-width ones, bidi marks, embeddings,
+#: overrides and isolates, soft hyphen, and the control characters that are not whitespace
+#: (NUL and the like: PostgreSQL refuses NUL in a text, which failed a whole batch of
+#: postings; XML, hence XLSX, refuses the others)
+_INVISIBLE = re.compile(
+    r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\ufeff\u00ad\x00-\x08\x0e-\x1b\x7f]"
+)
 #: spaces and invisible characters written as entities in an HTML source (&nbsp;, &#8239;, &shy;…)
 _ENTITY_SPACE = re.compile(r"&(?:nbsp|#0*160|#x0*a0|#0*8239|#x0*202f|#0*820[12]|#x0*200[9a]);", re.IGNORECASE)
 _ENTITY_INVISIBLE = re.compile(r"&(?:shy|#0*173|#0*8203|#x0*(?:ad|200b));", re.IGNORECASE)
@@ -82,18 +86,66 @@ _HEADING_RENAME = {"h1": "h2", "h5": "h4", "h6": "h4"}
 _BLOCKS = frozenset({"p", "h2", "h3", "h4", "ul", "ol", "li"}) | _CONTAINERS
 
 
+#: longest run of digits kept by :func:`bound_digit_runs`
+MAX_DIGIT_RUN = 15
+_LONG_DIGIT_RUN = re.compile(r"\d{%d,}" % (MAX_DIGIT_RUN + 1))
+
+
+def bound_digit_runs(text: str) -> str:
+    """``text`` with every run of more than :data:`MAX_DIGIT_RUN` digits replaced by ``#``.
+
+    No field means a number that long (an amount, a year, a count), and the patterns that
+    read figures (``\\d+`` then a unit, tried from every position of a run) take a time
+    quadratic in a run's length: 20,000 digits took seconds. ``#`` is no figure, so such a
+    run reads as no number at all, never as a wrong one.
+
+    >>> bound_digit_runs("45 000 € " + "9" * 40)
+    '45 000 € #'
+    """
+    if len(text) <= MAX_DIGIT_RUN:
+        return text
+    return _LONG_DIGIT_RUN.sub("#", text)
+
+
+@functools.cache
+def _format_characters() -> re.Pattern[str]:
+    """A class of every format character (Unicode category Cf), built on first use.
+
+    They all lie in planes 0, 1 (zero-width and bidi controls, BOM, soft hyphen…) and 14
+    (tags): scanning those takes ~25 ms, once; the tests check every code point.
+    """
+    ranges: list[list[int]] = []
+    for plane in (range(0x20000), range(0xE0000, 0xF0000)):
+        for code in plane:
+            if unicodedata.category(chr(code)) == "Cf":
+                if ranges and ranges[-1][1] == code - 1:
+                    ranges[-1][1] = code
+                else:
+                    ranges.append([code, code])
+    return re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]")
+
+
 def clean_whitespace(text: str | None) -> str | None:
     """Collapse every run of whitespace (tabs, newlines, U+00A0, U+202F…) to one space; strip.
 
+    Format characters (Unicode category Cf: zero-width spaces and joiners, the bidi marks,
+    embeddings, overrides and isolates U+200E/F, U+202A–E, U+2066–9, the BOM, the soft
+    hyphen…) are removed first: invisible, they would make "\u202eParis" a different name
+    from "Paris", or a name of its own when nothing else is left.
+
     ``None`` and text that is empty once stripped give ``None``. (``str.split()`` and the
     regex ``\\s`` agree on what whitespace is, code point for code point; the split is the
-    faster of the two, and this runs for every text of every page.)
+    faster of the two, and this runs for every text of every page. A format character is
+    never ASCII and never printable: texts that are, once their whitespace is collapsed,
+    skip the deletion.)
     """
     if text is None:
         return None
-    if "\u200b" in text:
-        text = text.replace("\u200b", "")
-    return " ".join(text.split()) or None
+    joined = " ".join(text.split())
+    if joined.isascii() or joined.isprintable():
+        return joined or None
+    # a character neither printable nor whitespace: maybe a format character (rare)
+    return " ".join(_format_characters().sub("", joined).split()) or None
 
 
 class _KeepUnlessCombining(dict):  # type: ignore[type-arg]

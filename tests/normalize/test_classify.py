@@ -326,6 +326,7 @@ def test_evidence_explains_the_decision() -> None:
     assert got.score == sum(e["digital"] for e in got.evidence)
     stored = got.as_evidence()
     assert stored["family"] == "data" and stored["score"] == got.score and len(stored["matches"]) == 3
+    assert stored["unknown_labels"] == []
     json.dumps(stored)
 
 
@@ -344,10 +345,24 @@ def test_unknown_label_falls_back_to_keywords() -> None:
     got = classify("Développeur", ["Catégorie A", "Titulaire ou contractuel"])
     assert got.job_family == "developpement"
     assert got.unknown_labels == ("Catégorie A", "Titulaire ou contractuel")
+    # stored with the posting (job_family_evidence), not only logged: visible, fixable later
+    assert got.as_evidence()["unknown_labels"] == ["Catégorie A", "Titulaire ou contractuel"]
     # an unknown métier label is read for its words
     got = classify("Chargé de mission", ["Ingénieure / Ingénieur cloud"])
     assert (got.job_family, got.unknown_labels) == ("infrastructure", ("Ingénieure / Ingénieur cloud",))
     assert got.evidence[0]["rule"] == "label_words"
+
+
+@pytest.mark.parametrize("title,labels,unknown", [
+    ("Développeur", ["Développeuse / Développeur", "Numérique"], []),
+    ("Développeur", ["Chargée / Chargé de la valorisation des données patrimoniales"],
+     ["Chargée / Chargé de la valorisation des données patrimoniales"]),   # a CSP métier the rules miss
+    ("Chargé de mission", ["Métier inconnu", "M1805 - Études et développement informatique"], ["Métier inconnu"]),
+])
+def test_unknown_labels_are_stored_with_the_evidence(title: str, labels: list[str], unknown: list[str]) -> None:
+    got = classify(title, labels)
+    assert got.as_evidence()["unknown_labels"] == unknown
+    json.dumps(got.as_evidence())
 
 
 def test_known_label_beats_the_title_keywords() -> None:

@@ -54,6 +54,9 @@ CONTRACTS = [
     (None, None),
     ("", None),
     ([], None),
+    # "titulaire de …" as the holder of a licence or a diploma says nothing of the status
+    ("Titulaire d'un diplôme bac+3, CDD", "contractuel"),
+    ("Titulaire du grade d'ingénieur ou contractuel", "titulaire_ou_contractuel"),
 ]
 
 
@@ -64,11 +67,18 @@ def test_parse_contract(value: object, expected: str | None) -> None:
     assert warnings == []
 
 
-@pytest.mark.parametrize("value", ["Bénévole", ["Bénévole", "FULL_TIME"], "Service civique"])
+@pytest.mark.parametrize("value", ["Bénévole", ["Bénévole", "FULL_TIME"], "Service civique",
+                                   "Titulaire du permis B", "Titulaire d'un master en informatique"])
 def test_unknown_contract_warns(value: object) -> None:
     warnings: list[str] = []
     assert parse_contract(value, warnings=warnings) is None  # type: ignore[arg-type]
     assert len(warnings) == 1 and warnings[0].startswith("contract: unknown contract label")
+
+
+def test_contract_warning_is_truncated() -> None:
+    warnings: list[str] = []
+    assert parse_contract("Bénévole " * 1200, warnings=warnings) is None
+    assert warnings == [f"contract: unknown contract label {('Bénévole ' * 9)[:80]!r}"]
 
 
 def test_contract_odd_types_never_raise() -> None:
@@ -99,6 +109,15 @@ CATEGORIES = [
     ("", None),
     ("Catégorie A - cadre", "A"),       # "- c…" is a word, not a second category
     ("A / A", "A"),
+    ("Catégories : A", "A"),            # a plural label
+    ("Catégories A", "A"),
+    # no category stated: None, no warning
+    ("Non renseignée", None),
+    ("Non renseigné", None),
+    ("Non précisée", None),
+    ("NC", None),
+    ("Catégorie non renseignée", None),
+    ("Catégorie : non précisée", None),
 ]
 
 
@@ -109,7 +128,8 @@ def test_parse_category(value: str | None, expected: str | None) -> None:
     assert warnings == []
 
 
-@pytest.mark.parametrize("value", ["A ou B", "Catégorie A/B", "Catégorie B, C", "Catégorie A ou A+"])
+@pytest.mark.parametrize("value", ["A ou B", "Catégorie A/B", "Catégorie B, C", "Catégorie A ou A+",
+                                   "Catégories A et B", "Catégories : B ou C"])
 def test_several_categories_are_none_with_a_warning(value: str) -> None:
     """An offer open to two categories was given the first: wrong for a reader filtering on the other."""
     warnings: list[str] = []

@@ -74,6 +74,30 @@ def test_parse_date(text: str, expected: date) -> None:
     assert warnings == []
 
 
+#: a day and month without a year, crawl on 2026-11-22: a publication date is never in the
+#: future (the latest such date not after the crawl day); a deadline takes the nearest year
+YEARLESS = [
+    ("Publiée le 3 janvier", "published", date(2026, 1, 3)),
+    ("Publiée le 3 janvier", "deadline", date(2027, 1, 3)),
+    ("5 janvier", "published", date(2026, 1, 5)),
+    ("5 janvier", "deadline", date(2027, 1, 5)),
+    ("12 novembre", "published", date(2026, 11, 12)),
+    ("12 novembre", "deadline", date(2026, 11, 12)),
+    ("22 novembre", "published", date(2026, 11, 22)),   # the crawl day itself
+    ("23 novembre", "published", date(2025, 11, 23)),
+    ("23 novembre", "deadline", date(2026, 11, 23)),
+    ("29 février", "published", date(2024, 2, 29)),     # the last 29 February
+    ("Jan 3", "published", date(2026, 1, 3)),           # dateparser fallback, past preferred too
+]
+
+
+@pytest.mark.parametrize(("text", "field", "expected"), YEARLESS)
+def test_year_left_out_depends_on_the_field(text: str, field: str, expected: date) -> None:
+    warnings: list[str] = []
+    assert parse_date(text, now=CRAWL, warnings=warnings, field=field) == expected
+    assert warnings == []
+
+
 @pytest.mark.parametrize(("text", "warning"), [
     ("bientôt", "deadline: unknown date format 'bientôt'"),
     ("31/02/2026", "deadline: invalid date '31/02/2026'"),
@@ -84,6 +108,20 @@ def test_parse_date(text: str, expected: date) -> None:
     ("31/12/9999", "deadline: implausible date '31/12/9999'"),
     ("01/01/1900", "deadline: implausible date '01/01/1900'"),
     ("0001-01-01", "deadline: implausible date '0001-01-01'"),
+    # out of what a date can hold once converted or computed: never an OverflowError
+    ("9999-12-31T23:59:59Z", "deadline: implausible date '9999-12-31T23:59:59Z'"),
+    ("9999-12-31T23:59:59+00:00", "deadline: implausible date '9999-12-31T23:59:59+00:00'"),
+    ("9999-12-31T23:59:59-05:00", "deadline: implausible date '9999-12-31T23:59:59-05:00'"),
+    ("0001-01-01T00:30:00+01:00", "deadline: implausible date '0001-01-01T00:30:00+01:00'"),
+    ("Fri, 31 Dec 9999 23:30:00 -0500", "deadline: implausible date 'Fri, 31 Dec 9999 23:30:00 -0500'"),
+    ("il y a 9999999999 jours", "deadline: implausible date 'il y a 9999999999 jours'"),
+    ("il y a 9999999999 heures", "deadline: implausible date 'il y a 9999999999 heures'"),
+    ("il y a 999999999999 mois", "deadline: implausible date 'il y a 999999999999 mois'"),
+    ("il y a 99999999999 ans", "deadline: implausible date 'il y a 99999999999 ans'"),
+    ("il y a 5000 ans", "deadline: implausible date 'il y a 5000 ans'"),
+    ("il y a " + "9" * 5000 + " jours", "deadline: implausible date 'il y a " + "9" * 73 + "'"),
+    ("12 novembre 99999", "deadline: implausible date '12 novembre 99999'"),  # not "12 novembre" of this year
+    ("12 novembre " + "9" * 5000, "deadline: implausible date '12 novembre " + "9" * 68 + "'"),
 ])
 def test_unreadable_date_gives_none_and_a_warning(text: str, warning: str) -> None:
     warnings: list[str] = []
@@ -107,6 +145,13 @@ def test_bad_input_types_never_raise() -> None:
 def test_date_and_datetime_objects() -> None:
     assert parse_date(date(2026, 1, 2)) == date(2026, 1, 2)
     assert parse_date(datetime(2026, 11, 8, 23, 30, tzinfo=timezone.utc)) == date(2026, 11, 9)
+
+
+def test_datetime_out_of_range_once_converted() -> None:
+    warnings: list[str] = []
+    late = datetime(9999, 12, 31, 23, 59, tzinfo=timezone.utc)
+    assert parse_date(late, warnings=warnings, field="deadline") is None
+    assert warnings == ["deadline: implausible date '9999-12-31T23:59:00+00:00'"]
 
 
 def test_timezone_decides_the_calendar_date() -> None:

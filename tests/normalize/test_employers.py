@@ -85,6 +85,19 @@ KEYS = [
     ("Ville d’Annecy", "ville d annecy"),
     ("  Cour   des comptes ", "cour des comptes"),
     ("Centre (ex-Pôle emploi)", "centre ex pole emploi"),
+    # an acronym of the whole name: a dash inside the name gives no parent
+    ("Assistance Publique - Hôpitaux de Paris (AP-HP)", "ap hp"),
+    ("AP-HP", "ap hp"),
+    # an acronym after or before a dash, beside the name it abbreviates: like one in brackets
+    ("Direction interministérielle du numérique - DINUM", "dinum"),
+    ("DINUM - Direction interministérielle du numérique", "dinum"),
+    ("Direction générale des Finances publiques – DGFiP", "dgfip"),
+    ("Agence nationale de la sécurité des systèmes d'information - ANSSI", "anssi"),
+    ("Ministère de l'Intérieur - Direction du numérique - DNUM", "ministere de l interieur dnum"),
+    ("Ministère de l'Intérieur - Direction du numérique (DNUM)", "ministere de l interieur dnum"),
+    # ... but not beside a name it does not abbreviate
+    ("Ville de Lyon - DSI", "ville de lyon dsi"),
+    ("CHU - Centre hospitalier universitaire de Lille", "chu centre hospitalier universitaire de lille"),
 ]
 
 

@@ -73,8 +73,10 @@ def test_aliases_are_consistent() -> None:
     names = {(c.name, c.department_code) for c in COMMUNES} | {(r["name"], r["department_code"]) for r in rows}
     for row in rows:
         assert department_from_postcode(row["postal_code"]) == row["department_code"], row
-        assert not row["commune"] or (row["commune"], row["department_code"]) in names, row
-        target = row["commune"] or row["name"]
+        communes = row["commune"].split("|") if row["commune"] else []
+        assert all((c, row["department_code"]) in names for c in communes), row
+        # a locality over several communes ("Courbevoie|Puteaux") has no one commune: city None
+        target = None if len(communes) > 1 else row["commune"] or row["name"]
         assert parse_place(row["name"]) == Place(target, row["department_code"],
                                                  department_region(row["department_code"])), row
 
@@ -315,10 +317,38 @@ CASES: list[tuple[object, dict[str, object], Place]] = [
     ("Trifouilly-les-Oies", {}, NOWHERE),  # unknown, no department evidence: not taken for a city
     ("Ploërmel", {"department": "Morbihan (56)"}, P("Ploërmel", "56", "Bretagne")),
     ("Sophia Antipolis", {}, P("Sophia Antipolis", "06", PACA)),
-    ("Paris La Défense", {}, P("La Défense", "92", IDF)),
+    # a business district over several communes (Courbevoie, Puteaux): not a commune, no city
+    ("Paris La Défense", {}, P(None, "92", IDF)),
+    ("La Défense", {}, P(None, "92", IDF)),
+    ("La Défense (75)", {}, P(None, "75", IDF)),
     ("Paris ou Lyon", {}, PARIS),
     ("Rennes (35) ou Nantes (44)", {}, P("Rennes", "35", "Bretagne")),
     ("Télétravail possible - Paris", {}, PARIS),
+    # remote work written beside the place: the place alone counts
+    ("Bordeaux (33) - Télétravail partiel", {}, P("Bordeaux", "33", NAQ)),
+    ("Paris - Télétravail possible", {}, PARIS),
+    ("Lyon - Télétravail", {}, LYON),
+    ("100 % télétravail - Lyon", {}, LYON),
+    ("Télétravail (Paris)", {}, PARIS),
+    ("Télétravail (75)", {}, P(None, "75", IDF)),
+    ("Télétravail partiel", {}, NOWHERE),
+    ("Télétravail 2 jours par semaine", {}, NOWHERE),
+    ("Télétravail (France entière)", {}, NOWHERE),
+    # a department code without a dash: only when the data has that commune in it
+    ("Nantes 44", {}, P("Nantes", "44", "Pays de la Loire")),
+    ("Rennes 35", {}, P("Rennes", "35", "Bretagne")),
+    ("Saint-Denis 93", {}, P("Saint-Denis", "93", IDF)),
+    ("Saint-Denis 974", {}, P("Saint-Denis", "974", "La Réunion")),
+    ("93 Saint-Denis", {}, P("Saint-Denis", "93", IDF)),
+    ("Paris 75", {}, PARIS),
+    ("Lyon 69", {}, LYON),
+    ("PARIS 20", {}, PARIS),                # an arrondissement, not the department 20
+    ("Lyon 9", {}, LYON),
+    ("Rennes 44", {}, NOWHERE),             # Rennes is not in 44: no evidence either way
+    # format characters (bidi overrides…) are no part of a name
+    ("\u202e(75)", {}, P(None, "75", IDF)),
+    ("\u202eParis\u202c (75)", {}, PARIS),
+    ("\u2066Lyon\u2069", {}, LYON),
     ("Loir et Cher", {}, P(None, "41", "Centre-Val de Loire")),
     # structured parts: JSON-LD, API, pep hidden inputs
     (None, {"city": "Paris", "postal_code": "75007"}, PARIS),
@@ -363,6 +393,17 @@ CASES: list[tuple[object, dict[str, object], Place]] = [
 @pytest.mark.parametrize(("text", "kwargs", "expected"), CASES, ids=[f"{i}-{c[0]!r:.40}" for i, c in enumerate(CASES)])
 def test_parse_place(text: object, kwargs: dict[str, object], expected: Place) -> None:
     assert parse_place(text, **kwargs) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Télétravail", True), ("France entière", True), ("Toute la France", True), ("Télétravail partiel", True),
+    ("Télétravail 2 jours par semaine", True), ("Télétravail (France entière)", True), ("Non renseigné", True),
+    ("Paris", False), ("Atlantide", False), ("Télétravail (Paris)", False), ("Télétravail (75)", False),
+    ("", False), (None, False),
+])
+def test_is_no_place(text: str | None, expected: bool) -> None:
+    """What says there is no fixed place: record.py does not warn about it."""
+    assert places.is_no_place(text) is expected
 
 
 def test_enough_cases() -> None:

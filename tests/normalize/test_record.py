@@ -463,6 +463,46 @@ def test_unreadable_fields_give_one_warning_each() -> None:
     assert posting.title == "Développeur back-end Python"  # the rest is still read
 
 
+@pytest.mark.parametrize(("location", "warned"), [
+    ("Télétravail", False),               # the documented null place: no warning
+    ("France entière", False),
+    ("Toute la France", False),
+    ("Télétravail partiel", False),
+    ("Atlantide", True),                  # something given, nothing recognized
+    ("Télétravail / Atlantide", True),
+])
+def test_no_fixed_place_is_null_without_warning(location: str, warned: bool) -> None:
+    raw = {**PEP["D1"], "location": location, "department": None, "region": None}
+    posting = _normalize(raw)
+    assert (posting.city, posting.department_code, posting.region) == (None, None, None)
+    assert any(w.startswith("place:") for w in posting.warnings) is warned
+
+
+def test_year_left_out_depends_on_the_field() -> None:
+    """Crawl on 2026-11-22: a publication is never in the future, a deadline may be next year."""
+    raw = {**PEP["D1"], "published": "Publiée le 3 janvier", "deadline": "3 janvier"}
+    posting = _normalize(raw)
+    assert (posting.published_at, posting.deadline) == (date(2026, 1, 3), date(2027, 1, 3))
+    assert posting.warnings == []
+
+
+def test_dates_out_of_range_never_lose_the_posting() -> None:
+    raw = {**PEP["D1"], "published": "il y a 99999999999 ans", "deadline": "9999-12-31T23:59:59Z"}
+    posting = _normalize(raw)
+    assert (posting.published_at, posting.deadline) == (None, None)
+    assert sorted(posting.warnings) == ["deadline: implausible date '9999-12-31T23:59:59Z'",
+                                        "published: implausible date 'il y a 99999999999 ans'"]
+
+
+def test_unknown_source_labels_are_kept_in_the_evidence() -> None:
+    raw = {**PEP["D1"], "job_labels": ["Métier inconnu des règles", "Numérique"]}
+    posting = _normalize(raw)
+    assert posting.job_family == _normalize(PEP["D1"]).job_family  # the result does not change
+    assert posting.job_family_evidence["unknown_labels"] == ["Métier inconnu des règles"]
+    assert _normalize(PEP["D1"]).job_family_evidence["unknown_labels"] == []
+    json.dumps(posting.job_family_evidence)
+
+
 def test_category_employer_without_suffix_warns() -> None:
     raw = {**PEP["D3"], "title": "Chef de projet applications métiers (h/f)"}
     posting = _normalize(raw)

@@ -62,6 +62,16 @@ CASES = [
     ({"@type": "MonetaryAmount", "currency": "EUR", "value": 3500, "unitText": "MONTH"}, 42000, 42000),
     ({"@type": "MonetaryAmount", "currency": "EUR", "value": {"minValue": "40 000", "maxValue": "50000"}}, 40000, 50000),
     ({"@type": "QuantitativeValue", "minValue": 40000, "maxValue": 50000, "unitText": "YEAR"}, 40000, 50000),
+    # a bare number (schema.org allows a Number as baseSalary): a gross annual amount
+    (45000, 45000, 45000),
+    (45000.0, 45000, 45000),
+    ("45000", 45000, 45000),               # as the jobposting page hands it on
+    ("45 000", 45000, 45000),
+    ("45000.0", 45000, 45000),
+    ([42000, "Entre 45 000 € et 58 000 € brut annuel"], 42000, 58000),
+    # a minus with a figure before it is a range dash, not a sign
+    ("45 000 € -55 000 €", 45000, 55000),
+    ("- 3 000 € brut mensuel", 36000, 36000),   # a list dash, apart from the figure
     # the API's shape
     ({"min": 42000, "max": 56000, "period": "annual"}, 42000, 56000),
     ({"min": 2900, "max": 3600, "period": "monthly"}, 34800, 43200),
@@ -101,6 +111,21 @@ NET = [
      (28000, 35000)),
     ("Rémunération nette mensuelle 2100 €, brute annuelle 32 000 €",
      {"net_min": 2100, "net_max": 2100, "period": "monthly"}, (32000, 32000)),
+    # a net and a gross figure in one clause: each keeps its own kind
+    ("2 500 € net / 3 200 € brut mensuel", {"net_min": 2500, "net_max": 2500, "period": "monthly"}, (38400, 38400)),
+    ("2 500 € net et 3 200 € brut par mois", {"net_min": 2500, "net_max": 2500, "period": "monthly"},
+     (38400, 38400)),
+    ("2 500 € net mensuel - 3 200 € brut mensuel", {"net_min": 2500, "net_max": 2500, "period": "monthly"},
+     (38400, 38400)),
+    ("Net : 2 500 € / Brut : 3 200 €", {"net_min": 2500, "net_max": 2500, "period": "monthly"}, (38400, 38400)),
+    ("3 200 € brut / 2 500 € net", {"net_min": 2500, "net_max": 2500, "period": "monthly"}, (38400, 38400)),
+    ("brut 3 200 € net 2 500 €", {"net_min": 2500, "net_max": 2500, "period": "monthly"}, (38400, 38400)),
+    ("Net : 2 500 € - 2 800 € / Brut : 3 200 € - 3 500 €", {"net_min": 2500, "net_max": 2800, "period": "monthly"},
+     (38400, 42000)),
+    ("2 000 - 2 500 € net / 3 000 - 3 500 € brut", {"net_min": 2000, "net_max": 2500, "period": "monthly"},
+     (36000, 42000)),
+    ("2 500 € net mensuel - 38 400 € brut annuel", {"net_min": 2500, "net_max": 2500, "period": "monthly"},
+     (38400, 38400)),
 ]
 
 
@@ -121,12 +146,41 @@ def test_net_figures_kept_apart(value: object, net: dict, gross: tuple[int | Non
     ("2 000 000 € brut annuel", "salary: implausible gross annual amount 2000000"),
     ("TJM 600 €", "salary: hourly or daily amount not converted 'TJM 600 €'"),
     ("2 000 € - 35 000 €", "salary: amounts too far apart to be one range (2000 to 35000)"),
+    # a negative amount is never read as a positive salary
+    ("-3000 €", "salary: negative amount in '-3000 €'"),
+    ("Salaire : -3 000 € brut", "salary: negative amount in 'Salaire : -3 000 € brut'"),
+    ("\u22123000 €", "salary: negative amount in '\u22123000 €'"),
+    ({"min": "-3000 €", "period": "monthly"}, "salary: implausible gross annual amount -36000"),
+    # numbers that are no amount: never an OverflowError
+    ({"value": float("inf")}, "salary: not an amount 'inf'"),
+    ({"currency": "EUR", "value": {"value": float("nan")}}, "salary: not an amount 'nan'"),
+    ({"value": 10 ** 400}, "salary: not an amount 'an integer of 1329 bits'"),
+    ({"minValue": float("inf"), "maxValue": 50000}, "salary: not an amount 'inf'"),   # not half read
+    ({"min": 1e300, "max": 50000, "period": "annual"}, "salary: not an amount '1e+300'"),
+    (float("inf"), "salary: not an amount 'inf'"),
+    pytest.param(10 ** 5000, "salary: not an amount 'an integer of 16610 bits'", id="int-of-5000-digits"),
+    ("111 111 111 111 111 111 €", "salary: no euro amount in '111 111 111 111 111 111 €'"),
+    # a bare number is taken as annual: too small for that, left out
+    (3000, "salary: implausible gross annual amount 3000"),
+    ("3000", "salary: implausible gross annual amount 3000"),
 ])
 def test_unreadable_salary_warns(value: object, warning: str) -> None:
     warnings: list[str] = []
     salary = parse_salary(value, warnings=warnings)
     assert salary == Salary()
     assert warnings == [warning]  # once, even when both ends of a range are wrong
+
+
+@pytest.mark.parametrize("text", ["1" * 20_000, "1 " * 10_000 + "€", "111 " * 5_000 + "€", "1,1" * 6_000 + "%",
+                                  "2 500 € net / " * 1_500])
+def test_long_texts_are_read_in_bounded_time(text: str) -> None:
+    """20,000 digits took 15 s (quadratic figure patterns): one field must never stall a crawl."""
+    import time
+
+    start = time.perf_counter()
+    salary = parse_salary(text, warnings=[])
+    assert time.perf_counter() - start < 1.0
+    assert isinstance(salary, Salary)
 
 
 def test_odd_types_never_raise() -> None:

@@ -17,6 +17,11 @@ from normalize.text import clean_text, clean_whitespace, fold, html_to_text, san
     ("zero\u200bwidth\ufeff", "zerowidth"),
     ("Dév\x00eloppeur\x07", "Développeur"),  # control characters: PostgreSQL refuses NUL, XML the others
     ("DINUM\x00 &amp; co\x1b", "DINUM & co"),
+    # bidi controls and other format characters: invisible, never part of a value
+    ("\u202e(75)", "(75)"),
+    ("\u202eParis\u202c", "Paris"),
+    ("\u2066Lyon\u2069 \u200e", "Lyon"),
+    ("\u202e", None),
     ("R&D", "R&D"),
     ("   ", None),
     ("&nbsp;", None),
@@ -31,6 +36,7 @@ def test_clean_text(raw: object, expected: str | None) -> None:
 def test_existing_helpers_unchanged() -> None:
     assert clean_whitespace("Data&nbsp;engineer\u202f ") == "Data&nbsp;engineer"
     assert clean_whitespace("  ") is None
+    assert clean_whitespace("\u202e(75)") == "(75)"
     assert strip_accents("Île-de-France") == "Ile-de-France"
     assert fold("  Développeur   FRONT-end\u00a0(H/F) ") == "developpeur front-end (h/f)"
     assert fold("Œuvre d’art") == "oeuvre d'art"

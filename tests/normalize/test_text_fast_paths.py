@@ -17,9 +17,11 @@ ALL_CHARS = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c
 
 
 def reference_clean_whitespace(text: str | None) -> str | None:
+    """Format characters (category Cf: zero-width, bidi controls, BOM…) removed, whitespace collapsed."""
     if text is None:
         return None
-    return _WS.sub(" ", text.replace("\u200b", "")).strip() or None
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return _WS.sub(" ", text).strip() or None
 
 
 def reference_strip_accents(text: str) -> str:
@@ -38,6 +40,8 @@ def reference_fold(text: str | None) -> str:
 @pytest.mark.parametrize("text", [
     None, "", "   ", "\u200b", "a\u200bb", "Data&nbsp;engineer\u202f ", "\tDéveloppeur\n\n FRONT\u00a0(H/F) ",
     "x\x1cy\x1dz\x1ew\x1f", "\u2028ligne\u2029", "ascii only", "Œuvre  Île-de-France",
+    "\u202e(75)", "\u202eParis\u202c", "a\u200e \u200fb", "\u2066Lyon\u2069", "\ufeffBOM", "soft\u00adhyphen",
+    "\u200d", " \u2067 ",
 ])
 def test_clean_whitespace_as_defined(text):
     assert clean_whitespace(text) == reference_clean_whitespace(text)
