@@ -326,6 +326,8 @@ class _Rules:
             lists = families.get(family, {})
             for label in lists.get("labels", ()):
                 add_label(label, rule(label, family, "labels", "label"))
+            for label in lists.get("domains", ()):
+                add_label(label, rule(label, family, "domains", "domain"))
             for list_name in ("jobs", "jobs_if_digital", "topics", "topics_if_digital"):
                 for kw in lists.get(list_name, ()):
                     self.title.add(self.vocabulary.phrase(kw), rule(kw, family, list_name, list_name))

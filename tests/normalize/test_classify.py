@@ -312,6 +312,24 @@ def test_non_digital_keywords_are_not_hidden_by_overlaps(title: str, family: str
     assert classify(title).job_family == family
 
 
+@pytest.mark.parametrize("title,labels,family", [
+    # a job name in the title says the family better than a board's coarse domain
+    ("Ops / SRE", ["Développement"], "infrastructure"),
+    ("Ingénieur·e DevOps", ["Développement"], "infrastructure"),
+    ("Administrateur·rice systèmes / SRE", ["Développement"], "infrastructure"),
+    ("Data engineer", ["Développement"], "data"),
+    # the domain still decides when the title names no job of another family
+    ("Développeur·se fullstack", ["Développement"], "developpement"),
+    ("Chargé de mission", ["Développement"], "developpement"),
+    ("Intrapreneur·e", ["Produit"], "produit_projet"),
+    # an official métier label (pep "Métier de référence") keeps its full weight
+    ("Ingénieur DevOps", ["Développeuse / Développeur"], "developpement"),
+])
+def test_a_coarse_domain_label_yields_to_the_title(title: str, labels: list[str], family: str) -> None:
+    c = classify(title, labels)
+    assert c.is_digital and c.job_family == family, c.evidence
+
+
 def test_data_needs_a_word_boundary() -> None:
     assert classify("Data engineer").job_family == "data"
     assert not any(e["text"].lower() == "data" for e in classify("Chargé de validation").evidence)
