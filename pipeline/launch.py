@@ -15,7 +15,9 @@ What it does, in order:
 2. marks ``interrupted`` any ``running`` run of the source left by a process that died,
    creates the run record (``running``) and spawns the crawl process
    ``python -m pipeline.runner --source S --config C --db URL --run-id N [--full] [--cache]``
-   (Scrapy's reactor cannot be restarted, so every crawl gets a fresh process);
+   (Scrapy's reactor cannot be restarted, so every crawl gets a fresh process) — or, given a
+   :class:`CrawlForkServer`, has it fork that process from a server that has already
+   imported Scrapy & co. (falling back to the plain start on any trouble with the server);
 3. while it runs: forwards its output to our stderr (through a pseudo-terminal when
    stderr is a terminal, so the crawl's live progress shows), keeps the last lines,
    renews the lease, and stops it (SIGTERM, then SIGKILL after a grace period) when the
@@ -252,18 +254,26 @@ LAUNCHER_PID_ENV = "CATALOGUE_LAUNCHER_PID"
 
 
 def _child_env(db_url: str, holder: str | None = None) -> dict[str, str]:
-    env = dict(os.environ)
+    env = _base_env()
     env["CATALOGUE_DB_URL"] = db_url
-    env[LAUNCHER_PID_ENV] = str(os.getpid())
     if holder:
         env[LEASE_HOLDER_ENV] = holder
+    return env
+
+
+def _base_env() -> dict[str, str]:
+    """Our environment, as the crawl processes (and the fork server) get it."""
+    env = dict(os.environ)
+    env[LAUNCHER_PID_ENV] = str(os.getpid())
     env["PYTHONUNBUFFERED"] = "1"
     path = env.get("PYTHONPATH")
     env["PYTHONPATH"] = str(_PROJECT_ROOT) + (os.pathsep + path if path else "")
     return env
 
 
-def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+def _signal_group(proc: Any, sig: int) -> None:
+    if proc.poll() is not None:  # ended (and reaped): its pid may be someone else's now
+        return
     try:
         os.killpg(proc.pid, sig)  # the child leads its own session: its helpers go too
     except (ProcessLookupError, PermissionError):
@@ -273,7 +283,9 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
             pass
 
 
-def _describe_exit(returncode: int) -> str:
+def _describe_exit(returncode: int | None) -> str:
+    if returncode is None:
+        return "ended with an unknown exit status (the fork server that started it died)"
     if returncode < 0:
         try:
             return f"killed by {signal.Signals(-returncode).name}"
@@ -309,12 +321,15 @@ def launch_crawl(source_name: str, *, config_path: str | os.PathLike[str] | None
                  trigger: str = "manual", full_refresh: bool = False, cache: bool = False,
                  time_limit: float | None = None, stop_event: threading.Event | None = None,
                  grace_seconds: float = STOP_GRACE_SECONDS, lease_ttl: float = LEASE_TTL_SECONDS,
-                 _child_argv: ChildArgv | None = None) -> RunOutcome:
+                 fork_server: CrawlForkServer | None = None, _child_argv: ChildArgv | None = None) -> RunOutcome:
     """Crawl ``source_name`` in a child process under the source's lease; see the module doc.
 
     ``time_limit`` (seconds) overrides the source's ``time_limit``; 0 or less means none.
     ``stop_event``, when set by another thread, stops the crawl (``interrupted``).
-    ``_child_argv`` replaces the ``pipeline.runner`` command (tests). Raises
+    ``fork_server`` (a started :class:`CrawlForkServer`) forks the crawl process from a server
+    that has already imported Scrapy & co. instead of starting a new interpreter; any trouble
+    with it falls back to the plain start. ``_child_argv`` replaces the ``pipeline.runner``
+    command (tests; always started the plain way). Raises
     ``crawlers.config.ConfigError`` for an unknown source and ``storage.db.DatabaseError``
     when the database cannot be opened; a crawl that goes wrong is a run status, not an
     exception.
@@ -341,7 +356,7 @@ def launch_crawl(source_name: str, *, config_path: str | os.PathLike[str] | None
                         run_id=run_id, full_refresh=full_refresh, cache=cache))
                     _run_child(engine, argv, run_id=run_id, source=source.name, db_url=db_url, holder=holder,
                                limit=limit, stop=stop, stop_event=stop_event, grace=grace_seconds,
-                               lease_ttl=lease_ttl)
+                               lease_ttl=lease_ttl, fork_server=None if _child_argv else fork_server)
                 finally:
                     locks.release(engine, source.name, holder)
                 outcome = _outcome(engine, run_id)
@@ -382,7 +397,7 @@ def _record_skipped(engine: Any, source: str, kind: str, *, trigger: str, full_r
 
 def _run_child(engine: Any, argv: list[str], *, run_id: int, source: str, db_url: str, holder: str,
                limit: float, stop: _StopRequest, stop_event: threading.Event | None, grace: float,
-               lease_ttl: float) -> None:
+               lease_ttl: float, fork_server: CrawlForkServer | None = None) -> None:
     """Spawn, watch and if need be stop the crawl process; record how it ended."""
     if stop.reason is not None or (stop_event is not None and stop_event.is_set()):
         with session(engine) as s, s.begin():
@@ -391,9 +406,19 @@ def _run_child(engine: Any, argv: list[str], *, run_id: int, source: str, db_url
         return
     use_pty = _on_terminal()
     read_fd, write_fd = _output_pipe(use_pty)
+    proc: subprocess.Popen[bytes] | ForkedProcess | None = None
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=write_fd, stderr=write_fd,
-                                env=_child_env(db_url, holder), start_new_session=True)
+        if fork_server is not None:
+            try:
+                proc = fork_server.spawn(argv, env=_child_env(db_url, holder), out_fd=write_fd)
+            except ForkServerNotReady:
+                pass  # its imports are not done yet: this one starts the plain way
+            except ForkServerError as exc:
+                log.warning("the fork server could not start the crawl of %s (%s): starting its process "
+                            "the plain way", source, exc, extra={"source": source, "run_id": run_id})
+        if proc is None:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=write_fd, stderr=write_fd,
+                                    env=_child_env(db_url, holder), start_new_session=True)
     except OSError as exc:
         os.close(read_fd)
         with session(engine) as s, s.begin():
@@ -417,6 +442,9 @@ def _run_child(engine: Any, argv: list[str], *, run_id: int, source: str, db_url
                     stop.request("the scheduler is shutting down")
                 elif limit and limit > 0 and now - started > limit:
                     stop.request(f"time limit of {limit:g} s exceeded")
+            if stop.reason is None and getattr(proc, "lost", None):
+                # its parent (the fork server) is gone: its watchdog stops it anyway; say why
+                stop.request(proc.lost)
             if stop.reason is not None and kill_at is None:
                 log.warning("stopping the crawl of %s (run %s): %s", source, run_id, stop.reason, extra=context)
                 _signal_group(proc, signal.SIGTERM)
@@ -436,7 +464,8 @@ def _run_child(engine: Any, argv: list[str], *, run_id: int, source: str, db_url
         if proc.poll() is None:  # leaving on an exception: leave no orphan behind
             _signal_group(proc, signal.SIGKILL)
             proc.wait()
-        _record_end(engine, run_id, proc.returncode, stop.reason, output.tail())
+        returncode = proc.returncode if getattr(proc, "status_known", True) else None
+        _record_end(engine, run_id, returncode, stop.reason, output.tail())
 
 
 def _renew(engine: Any, source: str, holder: str, ttl: float, run_id: int) -> bool:
@@ -450,7 +479,7 @@ def _renew(engine: Any, source: str, holder: str, ttl: float, run_id: int) -> bo
         return True
 
 
-def _record_end(engine: Any, run_id: int, returncode: int, stop_reason: str | None, tail: str) -> None:
+def _record_end(engine: Any, run_id: int, returncode: int | None, stop_reason: str | None, tail: str) -> None:
     """Mark the run ``interrupted`` when the process did not finish it; add why we stopped it."""
     with session(engine) as s, s.begin():
         run = get_run(s, run_id)
@@ -459,11 +488,337 @@ def _record_end(engine: Any, run_id: int, returncode: int, stop_reason: str | No
                 reason = f"{stop_reason}; crawl process {_describe_exit(returncode)}"
             elif returncode == 0:
                 reason = "crawl process exited without recording an end"
+            elif returncode is None:
+                reason = f"crawl process {_describe_exit(returncode)} without recording an end"
             else:
                 reason = f"crawl process {_describe_exit(returncode)}"
             mark_interrupted(s, run_id, reason=_with_tail(reason, tail))
         elif stop_reason and run.status == "interrupted":
             run.error_message = _cap(f"{stop_reason} ({run.error_message})" if run.error_message else stop_reason)
-        elif returncode != 0:
+        elif returncode is not None and returncode != 0:
             log.warning("crawl process of run %s %s after recording %s", run_id, _describe_exit(returncode),
                         run.status, extra={"run_id": run_id})
+
+
+# ------------------------------------------------------------------ the fork server (opt-in)
+class ForkServerError(RuntimeError):
+    """The fork server could not start a crawl process (the launcher starts it the plain way)."""
+
+
+class ForkServerNotReady(ForkServerError):
+    """The fork server is still importing: this crawl process starts the plain way (no warning)."""
+
+
+#: seconds a launcher waits for the fork server to fork a crawl process (its first request
+#: also waits for its imports)
+FORK_TIMEOUT_SECONDS = 60.0
+#: the fork server is restarted at most this many times after dying (then: plain starts)
+FORK_SERVER_MAX_STARTS = 3
+_RUNNER_PREFIX = [sys.executable, "-m", "pipeline.runner"]
+
+
+class CrawlForkServer:
+    """A pre-importing fork server for the crawl processes of this launcher (``pipeline.forkserver``).
+
+    >>> with CrawlForkServer() as fork_server:
+    ...     launch_crawl("pep", config_path=..., db_url=..., fork_server=fork_server)
+
+    Started once (``python -m pipeline.forkserver``, our environment), it imports Scrapy,
+    Twisted, SQLAlchemy and the project, then forks one crawl process per
+    :meth:`spawn`, which therefore skips those imports (about a second each). Each crawl
+    still runs in a process of its own, in its own session. Thread-safe (several crawls may
+    be launched at once from threads). When the server cannot start, dies or fails a request,
+    :meth:`spawn` raises :class:`ForkServerError` and the launcher starts the process the
+    plain way; a dead server is started again on the next request (at most
+    :data:`FORK_SERVER_MAX_STARTS` times in all). Closing it (or our death) ends the server;
+    crawls it started and that still run stop through their watchdog, as orphans of a
+    dead launcher do.
+    """
+
+    def __init__(self, *, fork_timeout: float = FORK_TIMEOUT_SECONDS) -> None:
+        self.fork_timeout = fork_timeout
+        self.process: subprocess.Popen[bytes] | None = None
+        self._ctrl: Any = None
+        self._lock = threading.Lock()
+        self._starts = 0
+        self._closed = False
+        self._ready = False
+
+    def __enter__(self) -> CrawlForkServer:
+        try:
+            self.start()
+        except ForkServerError as exc:
+            log.warning("no fork server (%s): crawl processes start the plain way", exc)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def start(self) -> None:
+        """Start the server process (its imports go on in the background)."""
+        with self._lock:
+            self._start_locked()
+
+    def _start_locked(self) -> None:
+        import socket
+
+        if self._closed:
+            raise ForkServerError("the fork server was closed")
+        if self.process is not None and self.process.poll() is None:
+            return
+        self._stop_locked()
+        if self._starts >= FORK_SERVER_MAX_STARTS:
+            raise ForkServerError(f"the fork server was started {self._starts} times already")
+        self._starts += 1
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "pipeline.forkserver", str(theirs.fileno())], pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=_base_env(), start_new_session=True)
+        except OSError as exc:
+            ours.close()
+            raise ForkServerError(f"could not start the fork server: {exc}") from exc
+        finally:
+            theirs.close()
+        self._ctrl = ours
+        self._ready = False
+        log.info("fork server started: pid %s", self.process.pid, extra={"pid": self.process.pid})
+
+    def wait_ready(self, timeout: float = FORK_TIMEOUT_SECONDS) -> bool:
+        """Wait until the server has done its imports; False when it died or took too long."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if self._ready_locked(min(0.2, max(0.0, deadline - time.monotonic()))):
+                    return True
+                if self.process is None or self.process.poll() is not None:
+                    return False
+            if time.monotonic() >= deadline:
+                return False
+
+    def _ready_locked(self, timeout: float = 0.0) -> bool:
+        """Whether the server said ``ready`` (read without blocking, or ``timeout`` seconds)."""
+        import select
+
+        if self._ready or self._ctrl is None:
+            return self._ready
+        if select.select([self._ctrl], [], [], timeout)[0]:
+            try:
+                self._ready = self._ctrl.recv(16) == b"ready"
+            except OSError:
+                self._ready = False
+        return self._ready
+
+    def spawn(self, argv: Sequence[str], *, env: dict[str, str], out_fd: int,
+              cwd: str | None = None) -> ForkedProcess:
+        """Fork ``argv`` (a ``python -m pipeline.runner …`` command) with ``env``, its stdout
+        and stderr on ``out_fd``; ForkServerError when the server cannot."""
+        try:
+            return self._spawn(argv, env=env, out_fd=out_fd, cwd=cwd)
+        except OSError as exc:  # out of descriptors…: the plain start may still work
+            raise ForkServerError(f"{type(exc).__name__}: {exc}") from exc
+
+    def _spawn(self, argv: Sequence[str], *, env: dict[str, str], out_fd: int, cwd: str | None) -> ForkedProcess:
+        import json
+        import socket
+        import struct
+
+        argv = [str(a) for a in argv]
+        if argv[:3] != _RUNNER_PREFIX:
+            raise ForkServerError("not a pipeline.runner command")
+        payload = json.dumps({"args": argv[3:], "env": env, "cwd": cwd or os.getcwd()}).encode()
+        if len(payload) > 100_000:  # more than a socket buffer: would block before the request is sent
+            raise ForkServerError(f"request too large ({len(payload)} bytes)")
+        conn, theirs = socket.socketpair()
+        go_r, go_w = os.pipe()
+        try:
+            conn.sendall(struct.pack("!I", len(payload)) + payload)
+            with self._lock:
+                self._start_locked()
+                server = self.process
+                if not self._ready_locked():
+                    if server is not None and server.poll() is not None:
+                        raise ForkServerError(f"the fork server exited with code {server.returncode}")
+                    raise ForkServerNotReady("the fork server is still importing")
+                try:
+                    socket.send_fds(self._ctrl, [b"R"], [theirs.fileno(), out_fd, go_r])
+                except OSError as exc:
+                    raise ForkServerError(f"the fork server is gone ({exc})") from exc
+            theirs.close()
+            os.close(go_r)
+            go_r = -1
+            pid, rest = self._read_pid(conn, server)
+            os.write(go_w, b"g")  # the child may run: we watch it from now on
+        except BaseException:
+            conn.close()
+            theirs.close()
+            raise
+        finally:
+            os.close(go_w)  # a child still waiting (we gave up) reads EOF and exits
+            if go_r >= 0:
+                os.close(go_r)
+        return ForkedProcess(pid, conn, argv, received=rest)
+
+    def _read_pid(self, conn: Any, server: subprocess.Popen[bytes] | None) -> tuple[int, bytes]:
+        import select
+
+        deadline = time.monotonic() + self.fork_timeout
+        data = b""
+        while b"\n" not in data:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ForkServerError(f"the fork server did not answer within {self.fork_timeout:g} s")
+            if select.select([conn], [], [], min(remaining, 1.0))[0]:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    code = server.poll() if server is not None else None
+                    raise ForkServerError("the fork server closed the request"
+                                          + (f" (it exited with code {code})" if code is not None else ""))
+                data += chunk
+            elif server is not None and server.poll() is not None:
+                raise ForkServerError(f"the fork server exited with code {server.returncode}")
+        line, _, rest = data.partition(b"\n")
+        kind, _, value = line.decode(errors="replace").partition(" ")
+        if kind == "pid" and value.isdigit():
+            return int(value), rest
+        raise ForkServerError(f"the fork server refused the request: {value if kind == 'error' else line!r}")
+
+    def close(self) -> None:
+        """End the server (crawls it started and still running stop through their watchdog)."""
+        with self._lock:
+            self._closed = True
+            self._stop_locked()
+
+    def _stop_locked(self) -> None:
+        if self._ctrl is not None:
+            self._ctrl.close()  # the server's end of file: it exits
+            self._ctrl = None
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+
+class ForkedProcess:
+    """A crawl process forked by the fork server, with :class:`subprocess.Popen`'s interface
+    as far as :func:`_run_child` uses it (``pid``, ``poll()``, ``wait(timeout)``,
+    ``returncode``, ``send_signal``).
+
+    Its exit status comes from the server over the request's connection. When the server
+    dies first, ``lost`` says so, and the process (an orphan whose watchdog stops it) is
+    watched until it is gone; its exit status is then unknown (``status_known`` False).
+    """
+
+    def __init__(self, pid: int, conn: Any, args: Sequence[str] = (), *, received: bytes = b"") -> None:
+        self.pid = pid
+        self.args = list(args)
+        self.returncode: int | None = None
+        self.status_known = True
+        self.lost: str | None = None
+        self._conn = conn
+        self._buffer = received  # what the server sent after the pid (its exit, if that quick)
+        self._pidfd: int | None = None
+        try:  # taken while the server has not reaped it: the pid is still this process's
+            self._pidfd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            pass
+
+    def poll(self) -> int | None:
+        self._check(0.0)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.returncode is None:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0)
+            self._check(0.5 if remaining is None else min(remaining, 0.5))
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def _check(self, timeout: float) -> None:
+        import select
+
+        if self.returncode is not None:
+            return
+        if self._conn is not None:
+            if self._take_exit():
+                return
+            if not select.select([self._conn], [], [], timeout)[0]:
+                return
+            try:
+                chunk = self._conn.recv(4096)
+            except OSError:
+                chunk = b""
+            if chunk:
+                self._buffer += chunk
+                self._take_exit()
+                return
+            self._conn.close()
+            self._conn = None
+            self.lost = "the fork server that started the crawl process died"
+            log.warning("%s (pid %s): watching it until it ends", self.lost, self.pid, extra={"pid": self.pid})
+            timeout = 0.0
+        if self._gone(timeout):
+            self.status_known = False
+            self._ended(-signal.SIGKILL)  # a placeholder: status_known says it is unknown
+
+    def _take_exit(self) -> bool:
+        """Read the ``exit CODE`` line the server sent, if it is there."""
+        lines = self._buffer.split(b"\n")
+        self._buffer = lines.pop()
+        for line in lines:
+            kind, _, value = line.decode(errors="replace").partition(" ")
+            if kind == "exit":
+                self._ended(int(value))
+                return True
+        return False
+
+    def _gone(self, timeout: float) -> bool:
+        """True once the orphaned process has ended (it is not our child: no exit status)."""
+        import select
+
+        if self._pidfd is not None:
+            return bool(select.select([self._pidfd], [], [], timeout)[0])
+        try:
+            with open(f"/proc/{self.pid}/stat", encoding="ascii") as f:
+                state = f.read().rpartition(")")[2].split()[0]
+        except (OSError, IndexError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(timeout)
+        return False
+
+    def _ended(self, returncode: int) -> None:
+        self.returncode = returncode
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+
+    def __del__(self) -> None:
+        if getattr(self, "_pidfd", None) is not None:
+            try:
+                os.close(self._pidfd)  # type: ignore[arg-type]
+            except OSError:
+                pass

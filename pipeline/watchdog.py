@@ -13,7 +13,9 @@ expire.
 The launcher names itself in ``CATALOGUE_LAUNCHER_PID``: a launcher killed while the crawl
 process was still starting (importing Scrapy takes a second) is noticed too — the parent
 seen when the extension starts would already be the process that adopted the orphan. A
-crawl process started by hand (no variable) watches the parent it started with.
+crawl process started by hand (no variable) watches the parent it started with. A crawl
+process forked by the fork server (``pipeline.forkserver``) is given the server's pid: the
+server is its parent, and exits when its launcher dies.
 """
 
 from __future__ import annotations

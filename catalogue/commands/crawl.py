@@ -36,20 +36,27 @@ def run_crawls(names: list[str], *, config_path: str | None, db_url: str, full: 
                trigger: str = "manual") -> list:
     """Crawl each source in turn, each in its own process (``launch_crawl``).
 
+    With more than one source, the crawl processes are forked from a fork server that has
+    imported Scrapy & co. once (``pipeline.launch.CrawlForkServer``; any trouble with it
+    falls back to starting each process the plain way).
+
     The crawl processes log at the level of this command (WARNING, INFO with ``-v``) unless
     ``CATALOGUE_LOG_LEVEL`` says otherwise: a crawl started by hand prints its outcome table,
     not its log.
     """
+    import contextlib
     import logging
     import os
 
-    from pipeline.launch import launch_crawl
+    from pipeline.launch import CrawlForkServer, launch_crawl
 
     os.environ.setdefault("CATALOGUE_LOG_LEVEL", logging.getLevelName(logging.getLogger().getEffectiveLevel()))
     outcomes = []
-    for name in names:
-        outcomes.append(launch_crawl(name, config_path=config_path, db_url=db_url, trigger=trigger,
-                                     full_refresh=full, cache=cache))
+    # the server gets the environment set above (it is started after it)
+    with CrawlForkServer() if len(names) > 1 else contextlib.nullcontext() as fork_server:
+        for name in names:
+            outcomes.append(launch_crawl(name, config_path=config_path, db_url=db_url, trigger=trigger,
+                                         full_refresh=full, cache=cache, fork_server=fork_server))
     return outcomes
 
 
