@@ -19,7 +19,6 @@ The tests below only read what the scenario recorded.
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 import time
@@ -29,10 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from crawlers.replica.generator import generate
 from crawlers.replica.server import ReplicaServer, replica_sources_toml
+from helpers import catalogue_offers
 
 pytestmark = pytest.mark.e2e
 
@@ -85,14 +85,6 @@ def _postings(engine) -> dict[tuple[str, str], dict[str, Any]]:
             "first_seen_at": p.first_seen_at} for p in s.scalars(select(Posting))}
 
 
-def _offers(engine) -> dict[str, dict[str, Any]]:
-    with engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(text("SELECT * FROM catalogue_offers"))]
-    for row in rows:
-        row["sources"] = json.loads(row["sources"])
-    return {row["id"]: row for row in rows}
-
-
 def _crawl(config: Path, db_url: str, names, **kw) -> dict[str, Any]:
     from pipeline.launch import launch_crawl
 
@@ -132,7 +124,7 @@ def run_scenario(db_url: str, tmp: Path) -> Scenario:
                      "no_jsonld": sum(1 for p in dataset.ordered("jobposting") if p.quirk == "no_jsonld")}
         sc.first = _crawl(config, db_url, names)
         sc.first_requests = server.stats()
-        sc.first_postings, sc.first_offers = _postings(engine), _offers(engine)
+        sc.first_postings, sc.first_offers = _postings(engine), catalogue_offers(engine)
         from storage.report import write_report
 
         write_report(engine, tmp / "report.html")
@@ -141,7 +133,7 @@ def run_scenario(db_url: str, tmp: Path) -> Scenario:
         time.sleep(1.1)  # timestamps have a one-second precision: let last_seen_at move
         sc.second = _crawl(config, db_url, names)
         sc.second_requests = server.stats()
-        sc.second_postings, sc.second_offers = _postings(engine), _offers(engine)
+        sc.second_postings, sc.second_offers = _postings(engine), catalogue_offers(engine)
 
         # 2. changes on the sources
         pep = next(p for p in dataset.ordered("pep") if p.quirk is None and p.truth["is_digital"])
@@ -158,7 +150,7 @@ def run_scenario(db_url: str, tmp: Path) -> Scenario:
         dataset.remove("jobposting", removed.reference)
         sc.third = _crawl(config, db_url, ["replica_pep", "replica_api", "replica_jobposting"])
         sc.mutated = {"pep": pep.reference, "pep_title": old_title, "api": api.reference, "api_salary": old_salary,
-                      "removed": removed.reference, "postings": _postings(engine), "offers": _offers(engine),
+                      "removed": removed.reference, "postings": _postings(engine), "offers": catalogue_offers(engine),
                       "changes": _changes(engine)}
 
         # 3. broken crawls: nothing they did not see may expire

@@ -11,7 +11,6 @@ A second crawl of the unchanged feed only marks the entries seen.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from crawlers.replica import data as D
 from crawlers.replica.generator import generate, paris_today
 from crawlers.replica.server import ReplicaServer, replica_sources_toml
+from helpers import catalogue_offers
 
 pytestmark = pytest.mark.e2e
 
@@ -60,14 +60,6 @@ def _postings(engine) -> dict[str, dict[str, Any]]:
                 for p in s.scalars(select(Posting))}
 
 
-def _offers(engine) -> dict[str, dict[str, Any]]:
-    with engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(text("SELECT * FROM catalogue_offers"))]
-    for row in rows:
-        row["sources"] = json.loads(row["sources"])
-    return {row["id"]: row for row in rows}
-
-
 @pytest.fixture(scope="module")
 def atom_run(tmp_path_factory) -> AtomRun:
     from pipeline.launch import launch_crawl
@@ -90,7 +82,7 @@ def atom_run(tmp_path_factory) -> AtomRun:
             run.texts[base + p.reference] = ([*D.ATOM_MISSIONS[family], D.ATOM_PROFILES[family]], p.wording["pitch"])
         run.first = launch_crawl("replica_atom", config_path=str(config), db_url=db_url)
         run.first_requests = server.stats()
-        run.postings, run.offers = _postings(engine), _offers(engine)
+        run.postings, run.offers = _postings(engine), catalogue_offers(engine)
         server.reset_stats()
         time.sleep(1.1)  # timestamps have a one-second precision: let last_seen_at move
         run.second = launch_crawl("replica_atom", config_path=str(config), db_url=db_url)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import tomllib
-import urllib.error
-import urllib.request
 from datetime import UTC, date, datetime
 
 import pytest
@@ -18,18 +16,11 @@ from crawlers.replica import data as D
 from crawlers.replica.generator import ATOM_MAX, PARIS, TRUTH_FIELDS, atom_size, generate, paris_today
 from crawlers.replica.render import atom_feed
 from crawlers.replica.server import ReplicaServer, replica_sources_toml
+from helpers import http_get as get
 
 ATOM_NS = {"a": "http://www.w3.org/2005/Atom"}
 BASE = "http://replica.test/feed"
 CRAWL_TIME = datetime(2026, 11, 22, 7, tzinfo=UTC)  # the default dataset's today, in Paris
-
-
-def get(url: str) -> tuple[int, dict[str, str], bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
 
 
 @pytest.mark.parametrize("seed", [1, 6, 13])

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import tomllib
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -13,16 +11,9 @@ from lxml import etree, html
 
 from crawlers.replica.generator import generate
 from crawlers.replica.server import ReplicaServer, replica_sources_toml
+from helpers import http_get as get
 
 SM = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-
-
-def get(url: str) -> tuple[int, dict[str, str], bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
 
 
 @pytest.fixture(scope="module")

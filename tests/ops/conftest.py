@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from helpers import wait_for as _wait_for
 
 FAKE_CHILD = Path(__file__).with_name("fake_child.py")
 
@@ -42,16 +43,6 @@ def _fake_child(mode: str, db_url: str, flag: Path | None = None) -> Callable[[i
         cmd = [sys.executable, str(FAKE_CHILD), mode, "--db", db_url, "--run-id", str(run_id)]
         return cmd + (["--flag", str(flag)] if flag else [])
     return argv
-
-
-def _wait_for(predicate: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture

@@ -28,6 +28,8 @@ from storage.locks import acquire, current_lease, make_holder
 from storage.models import CrawlRun, Offer, Posting
 from storage.runs import get_run, start_run
 
+from helpers import wait_for
+
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
@@ -181,17 +183,6 @@ _LAUNCHER = textwrap.dedent("""
 """)
 
 
-def _wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
-    """Poll until truthy (a bound on waiting, never a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_a_launcher_killed_with_sigkill_leaves_an_interrupted_run_and_no_lease(replica, sqlite_url, tmp_path):
     """The crawl process notices its launcher is gone (pipeline.watchdog), ends its run
     ``interrupted`` — expiring nothing — and gives the lease back: the next crawl of the
@@ -214,7 +205,7 @@ def test_a_launcher_killed_with_sigkill_leaves_an_interrupted_run_and_no_lease(r
             with session(engine) as s:
                 return s.scalar(select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.pid.is_not(None)))
 
-        run = _wait_for(running_run, what="the crawl process to start")
+        run = wait_for(running_run, what="the crawl process to start")
         time.sleep(0.5)
         os.kill(launcher.pid, signal.SIGKILL)
         launcher.wait(timeout=30)
@@ -223,7 +214,7 @@ def test_a_launcher_killed_with_sigkill_leaves_an_interrupted_run_and_no_lease(r
             with session(engine) as s:
                 return get_run(s, run.id).status != "running"
 
-        _wait_for(ended, timeout=60, what="the orphaned crawl to stop")
+        wait_for(ended, timeout=60, what="the orphaned crawl to stop")
         with session(engine) as s:
             final = get_run(s, run.id)
             assert final.status == "interrupted"
