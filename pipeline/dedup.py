@@ -184,6 +184,12 @@ class DedupConfig:
     #: rapidfuzz worker threads (-1: all cores; only distinct strings are compared, one is enough)
     workers: int = 1
 
+    @classmethod
+    def with_threshold(cls, threshold: float | None) -> DedupConfig:
+        """The default configuration, with ``threshold`` when one is given (the sources
+        configuration's ``[settings] dedup_threshold``, ``catalogue dedup --threshold``)."""
+        return cls() if threshold is None else cls(threshold=threshold)
+
 
 @dataclass(slots=True)
 class MatchDecision:

@@ -100,8 +100,7 @@ def after_crawl(engine: Any, source: SourceConfig, *, run_id: int | None, status
         if _any_pending(s):
             from pipeline.dedup import DedupConfig, dedup_pending
 
-            config = DedupConfig() if dedup_threshold is None else DedupConfig(threshold=dedup_threshold)
-            dedup = dedup_pending(s, run_id=run_id, config=config)
+            dedup = dedup_pending(s, run_id=run_id, config=DedupConfig.with_threshold(dedup_threshold))
         result.dedup = _as_plain(dedup)
         result.offers_new = int(getattr(dedup, "offers_created", 0) or 0)
         result.offers_merged = int(getattr(dedup, "postings_merged", 0) or 0)

@@ -12,8 +12,8 @@ import os
 import sys
 from typing import Any
 
-from scrapy import signals
-from scrapy.exceptions import NotConfigured
+# Scrapy is imported where it is used: `catalogue export` asks progress_wanted() too, and
+# must not pay Scrapy's import for it
 
 
 def progress_wanted() -> bool:
@@ -37,6 +37,9 @@ class CrawlProgress:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "CrawlProgress":
+        from scrapy import signals
+        from scrapy.exceptions import NotConfigured
+
         if not progress_wanted():
             raise NotConfigured  # not on a terminal (no argument: Scrapy then logs nothing)
         ext = cls(crawler, crawler.settings.get("CATALOGUE_SOURCE_NAME", "crawl"))

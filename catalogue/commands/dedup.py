@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
 
         if threshold is None:
             threshold = get_config(config).settings.dedup_threshold
-        dedup_config = DedupConfig() if threshold is None else DedupConfig(threshold=threshold)
+        dedup_config = DedupConfig.with_threshold(threshold)
         engine = get_engine(db)
         try:
             with session(engine) as s, s.begin():

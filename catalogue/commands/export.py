@@ -43,7 +43,9 @@ def _filters(engine, config: Config | None, *, sources: list[str] | None = None,
 def _export_progress(to_file: bool) -> Iterator[Callable[[int], None] | None]:
     """A live count of the offers written, on a terminal only (stderr a tty, the export going
     to a file, ``CATALOGUE_PROGRESS`` not ``0``); None otherwise: logs and pipes stay quiet."""
-    if not (to_file and sys.stderr.isatty() and os.environ.get("CATALOGUE_PROGRESS", "1") not in ("0", "false", "no")):
+    from pipeline.progress import progress_wanted
+
+    if not (to_file and progress_wanted()):
         yield None
         return
     from rich.console import Console
