@@ -5,10 +5,12 @@
 
 1. Serves a replica of N postings over the four source kinds (planted duplicates included)
    on 127.0.0.1, without download delay, rate limit or AutoThrottle.
-2. Crawls it end to end into a fresh database, one source after the other, each in its own
-   process (``pipeline.launch.launch_crawl``, exactly as `catalogue crawl --all`: forked from
-   a pre-importing fork server, or started the plain way with ``--no-fork-server``): offers
-   per second, requests, peak memory (RSS of the crawl processes), time per stage.
+2. Crawls it end to end into a fresh database, each source in its own process, ``--parallel``
+   of them at once (``pipeline.launch.launch_crawls``, exactly as `catalogue crawl --all`:
+   forked from a pre-importing fork server, or started the plain way with
+   ``--no-fork-server``): offers per second, requests, peak memory (RSS of the crawl
+   processes), time per stage (summed over the crawl processes: with crawls side by side
+   the sum exceeds the wall time).
 3. Crawls it again, unchanged: the incremental crawl's requests (detail requests must be 0)
    and time.
 4. Times a bare Scrapy spider (``bench/bare_spider.py``: download only, no parsing, no
@@ -28,7 +30,6 @@ Prints figures only; goals live in bench/RESULTS.md, never in timed tests.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
@@ -80,26 +81,23 @@ def _sources_toml(base_urls: dict[str, str], concurrency: int, page_workers: int
     return text.replace("concurrency = 8", f"concurrency = {concurrency}\nautothrottle = false{extra}")
 
 
-def _crawl_all(config: Path, db_url: str, server: Any, *, fork_server: bool = True) -> dict[str, Any]:
-    """Crawl every source in turn, as one `catalogue crawl --all` does (its own fork server:
-    the crawl processes are its children, so their peak RSS reaches ours once it is closed)."""
+def _crawl_all(config: Path, db_url: str, server: Any, *, parallel: int, fork_server: bool = True) -> dict[str, Any]:
+    """Crawl every source, ``parallel`` at once, as one `catalogue crawl --all` does
+    (``launch_crawls``: its own fork server, so the crawl processes are its children and their
+    peak RSS reaches ours once it is closed)."""
     from crawlers.config import load_config
-    from pipeline.launch import CrawlForkServer, launch_crawl
+    from pipeline.launch import launch_crawls
 
     cfg = load_config(config)
     server.reset_stats()
-    runs = []
     cpu0 = _own_cpu()
     t0 = time.monotonic()
-    with CrawlForkServer() if fork_server else contextlib.nullcontext() as forks:
-        for name in cfg.sources:
-            t = time.monotonic()
-            outcome = launch_crawl(name, config_path=str(config), db_url=db_url, trigger="bench", fork_server=forks)
-            runs.append({"source": name, "run_id": outcome.run_id, "status": outcome.status,
-                         "seconds": round(time.monotonic() - t, 2),
-                         **{k: outcome.counters.get(k) for k in ("items_seen", "items_new", "detail_skipped",
-                                                                  "not_found", "requests")}})
+    outcomes = launch_crawls(list(cfg.sources), config_path=str(config), db_url=db_url, parallel=parallel,
+                             use_fork_server=fork_server, trigger="bench")
     seconds = time.monotonic() - t0
+    runs = [{"source": o.source, "run_id": o.run_id, "status": o.status, "seconds": round(o.seconds, 2),
+             **{k: o.counters.get(k) for k in ("items_seen", "items_new", "detail_skipped", "not_found", "requests")}}
+            for o in outcomes]
     requests = server.stats()
     _add_run_timings(db_url, runs)
     return {"seconds": seconds, "runs": runs, "requests": requests, "bench_cpu_seconds": round(_own_cpu() - cpu0, 2),
@@ -200,6 +198,8 @@ def _print_runs(runs: list[dict[str, Any]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from crawlers.config import Settings
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--offers", type=int, default=2000, help="postings in the replica (all kinds)")
     parser.add_argument("--seed", type=int, default=2026)
@@ -207,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16, help="parallel requests (pipeline and bare spider)")
     parser.add_argument("--page-workers", type=int, default=None,
                         help="page_workers of every source (default: the sources' default, none)")
+    parser.add_argument("--parallel", type=int, default=Settings.parallel_crawls,
+                        help="crawls running at once, as `catalogue crawl --all --parallel N` (default: %(default)s, "
+                             "the [settings] parallel_crawls default)")
     parser.add_argument("--no-fork-server", action="store_true",
                         help="start every crawl process the plain way (no pre-importing fork server)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
@@ -226,13 +229,15 @@ def main(argv: list[str] | None = None) -> int:
                 server.record_urls = urls  # the server appends every path it answers
                 config = tmp / "sources.toml"
                 config.write_text(_sources_toml(server.base_urls, args.concurrency, args.page_workers), encoding="utf-8")
-                first = _crawl_all(config, db_url, server, fork_server=not args.no_fork_server)
+                first = _crawl_all(config, db_url, server, parallel=args.parallel,
+                                   fork_server=not args.no_fork_server)
                 rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
                 first_urls = [server.root_url + u for u in urls]
                 urls.clear()
                 stages = _stage_times(db_url)
                 offers, postings = _offers(db_url)
-                second = _crawl_all(config, db_url, server, fork_server=not args.no_fork_server)
+                second = _crawl_all(config, db_url, server, parallel=args.parallel,
+                                    fork_server=not args.no_fork_server)
                 bare = _bare(first_urls, args.concurrency, tmp)
                 bare_lean = _bare(first_urls, args.concurrency, tmp, lean=True)
         finally:
@@ -245,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     bare_rate = bare["pages_per_s"]
     figures = {
         "offers": args.offers, "database": "postgresql" if args.db and not args.db.startswith("sqlite") else "sqlite",
-        "page_workers": args.page_workers, "fork_server": not args.no_fork_server,
+        "page_workers": args.page_workers, "fork_server": not args.no_fork_server, "parallel": args.parallel,
         "machine": machine,
         "first_crawl": {"seconds": round(first["seconds"], 1), "pages": first["pages"],
                         "pages_per_s": round(pipeline_rate, 1),
@@ -265,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     f = figures
     workers = "default (none)" if args.page_workers is None else args.page_workers
     print(f"replica: {args.offers} postings over {', '.join(KINDS)}; database: {f['database']}; page workers: {workers}; "
-          f"crawl processes: {'plain start' if args.no_fork_server else 'fork server'}")
+          f"crawl processes: {'plain start' if args.no_fork_server else 'fork server'}, {args.parallel} at once")
     print(f"machine: {machine['nproc']} × {machine['cpu']}; load {machine['load_before']} → {machine['load_after']}; "
           f"{machine['date']}; Python {machine['python']}, Scrapy {machine['scrapy']}")
     print(f"first crawl: {f['first_crawl']['seconds']} s, {f['first_crawl']['pages']} pages "

@@ -108,6 +108,9 @@ class Settings:
     #: points from which two postings are the same job (``pipeline.dedup.DedupConfig.threshold``;
     #: None: the built-in default, docs/DEDUP.md "Tuning the threshold")
     dedup_threshold: float | None = None
+    #: crawl processes running at once for `catalogue crawl --all` / several sources / the
+    #: demo (each source is another site: its own politeness holds whatever runs beside it)
+    parallel_crawls: int = 2
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -255,6 +258,9 @@ def _settings_from_table(raw: Any) -> Settings:
     if "dedup_threshold" in raw:
         values["dedup_threshold"] = float(_number(where, "dedup_threshold", raw["dedup_threshold"], minimum=1,
                                                   maximum=30))
+    if "parallel_crawls" in raw:
+        values["parallel_crawls"] = int(_number(where, "parallel_crawls", raw["parallel_crawls"], integer=True,
+                                                minimum=1, maximum=16))
     return Settings(**values)
 
 

@@ -36,6 +36,7 @@ so Ctrl-C still ends the calling program (``KeyboardInterrupt``).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import logging
 import os
 import re
@@ -46,7 +47,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -93,6 +94,37 @@ class RunOutcome:
     status: str
     counters: dict[str, int] = field(default_factory=dict)
     error_message: str | None = None
+    #: wall seconds from the call of :func:`launch_crawl` to its return
+    seconds: float = 0.0
+
+
+class StopEvent(threading.Event):
+    """A ``stop_event`` that tells why the crawls stop, and whether to wait for them.
+
+    ``launch_crawl`` records ``reason`` on the interrupted run (a plain
+    :class:`threading.Event`, as the scheduler passes, reads "the scheduler is shutting
+    down"); ``force`` skips the grace period (a second Ctrl-C).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reason = _DEFAULT_STOP_REASON
+        self.force = False
+
+    def stop(self, reason: str) -> None:
+        """Ask every crawl watching this event to stop; a second call forces it."""
+        if self.is_set():
+            self.force = True
+        else:
+            self.reason = reason
+            self.set()
+
+
+_DEFAULT_STOP_REASON = "the scheduler is shutting down"
+
+
+def _stop_reason(stop_event: threading.Event) -> str:
+    return getattr(stop_event, "reason", _DEFAULT_STOP_REASON)
 
 
 def child_command(source: str, *, config_path: str, db_url: str, run_id: int,
@@ -321,19 +353,23 @@ def launch_crawl(source_name: str, *, config_path: str | os.PathLike[str] | None
                  trigger: str = "manual", full_refresh: bool = False, cache: bool = False,
                  time_limit: float | None = None, stop_event: threading.Event | None = None,
                  grace_seconds: float = STOP_GRACE_SECONDS, lease_ttl: float = LEASE_TTL_SECONDS,
-                 fork_server: CrawlForkServer | None = None, _child_argv: ChildArgv | None = None) -> RunOutcome:
+                 fork_server: CrawlForkServer | None = None, live_output: bool = True,
+                 _child_argv: ChildArgv | None = None) -> RunOutcome:
     """Crawl ``source_name`` in a child process under the source's lease; see the module doc.
 
     ``time_limit`` (seconds) overrides the source's ``time_limit``; 0 or less means none.
     ``stop_event``, when set by another thread, stops the crawl (``interrupted``).
     ``fork_server`` (a started :class:`CrawlForkServer`) forks the crawl process from a server
     that has already imported Scrapy & co. instead of starting a new interpreter; any trouble
-    with it falls back to the plain start. ``_child_argv`` replaces the ``pipeline.runner``
+    with it falls back to the plain start. ``live_output=False`` forwards the crawl's output
+    line by line even on a terminal (crawls running side by side: no progress redraws
+    fighting over one line). ``_child_argv`` replaces the ``pipeline.runner``
     command (tests; always started the plain way). Raises
     ``crawlers.config.ConfigError`` for an unknown source and ``storage.db.DatabaseError``
     when the database cannot be opened; a crawl that goes wrong is a run status, not an
     exception.
     """
+    started = time.monotonic()
     config = load_config(config_path)
     source = config.source(source_name)
     db_url = resolve_db_url(db_url)
@@ -356,7 +392,8 @@ def launch_crawl(source_name: str, *, config_path: str | os.PathLike[str] | None
                         run_id=run_id, full_refresh=full_refresh, cache=cache))
                     _run_child(engine, argv, run_id=run_id, source=source.name, db_url=db_url, holder=holder,
                                limit=limit, stop=stop, stop_event=stop_event, grace=grace_seconds,
-                               lease_ttl=lease_ttl, fork_server=None if _child_argv else fork_server)
+                               lease_ttl=lease_ttl, fork_server=None if _child_argv else fork_server,
+                               live_output=live_output)
                 finally:
                     locks.release(engine, source.name, holder)
                 outcome = _outcome(engine, run_id)
@@ -365,7 +402,93 @@ def launch_crawl(source_name: str, *, config_path: str | os.PathLike[str] | None
     finally:
         engine.dispose()
     guard.redeliver()  # Ctrl-C / SIGTERM still end the caller, now that all is recorded
-    return outcome
+    return replace(outcome, seconds=round(time.monotonic() - started, 3))
+
+
+def launch_crawls(names: Sequence[str], *, config_path: str | os.PathLike[str] | None, db_url: str | None,
+                  parallel: int = 1, use_fork_server: bool = True, fork_server: CrawlForkServer | None = None,
+                  on_end: Callable[[RunOutcome], None] | None = None, **options: Any) -> list[RunOutcome]:
+    """Crawl several sources, at most ``parallel`` at once, each through :func:`launch_crawl`.
+
+    What `catalogue crawl --all` (or several names), the demo and ``bench/crawl.py`` run::
+
+        >>> [o.status for o in launch_crawls(["pep", "dgfip"], config_path=None, db_url=url, parallel=2)]
+        ['succeeded', 'succeeded']
+
+    - Every crawl is still one process with its own lease and run record; sources are
+      different sites, so crawling two at once keeps each site's own politeness (delay,
+      concurrency) and halves the night's window on a two-core machine. The post-crawl
+      dedup steps of crawls ending together take turns (``storage.locks.hold_step_lock``).
+    - With more than one source, the crawl processes are forked from one
+      :class:`CrawlForkServer`, ``fork_server`` when given (already started, kept open),
+      else one of its own (``use_fork_server=False``: the plain start, as the scheduler).
+    - Crawls running side by side forward their output line by line (``live_output=False``).
+    - SIGINT / SIGTERM: no further crawl starts, the running ones are stopped (recorded
+      ``interrupted``, "received SIGINT"; a second signal skips their grace period), then
+      the signal is delivered again, so Ctrl-C still ends the program.
+    - The database is opened (schema checked, a new SQLite file created) before any crawl
+      starts: ``storage.db.DatabaseError`` when it cannot be. An exception of
+      :func:`launch_crawl` (unknown source…) starts no further crawl and is raised once the
+      running ones have ended.
+
+    Returns the outcomes in the order of ``names``; ``on_end`` is called with each one as
+    its crawl ends (from a worker thread). ``options`` go to :func:`launch_crawl`
+    (``trigger``, ``full_refresh``, ``cache``, ``time_limit``…).
+    """
+    names = list(names)
+    if not names:
+        return []
+    # check (or create / upgrade) the schema once, here: crawls starting together on a new
+    # SQLite file would each try to create it
+    connect(resolve_db_url(db_url)).dispose()
+    workers = max(1, min(parallel, len(names)))
+    stop = StopEvent()
+    request = _StopRequest()  # our own signals, turned into ``stop`` by the loop below
+    todo = deque(enumerate(names))
+    taking = threading.Lock()
+    outcomes: dict[int, RunOutcome] = {}
+    failures: list[BaseException] = []
+
+    def work(forks: CrawlForkServer | None) -> None:
+        while True:
+            with taking:
+                if stop.is_set() or failures or not todo:
+                    return
+                index, name = todo.popleft()
+            try:
+                outcome = launch_crawl(name, config_path=config_path, db_url=db_url, stop_event=stop,
+                                       fork_server=forks, live_output=workers == 1, **options)
+            except BaseException as exc:  # noqa: BLE001 - raised by the caller's thread, below
+                with taking:
+                    failures.append(exc)
+                return
+            outcomes[index] = outcome
+            if on_end is not None:
+                on_end(outcome)
+
+    guard = _SignalGuard(request)
+    if fork_server is not None:
+        forking: contextlib.AbstractContextManager[CrawlForkServer | None] = contextlib.nullcontext(fork_server)
+    elif use_fork_server and len(names) > 1:
+        forking = CrawlForkServer()
+    else:
+        forking = contextlib.nullcontext()
+    with guard, forking as forks:
+        threads = [threading.Thread(target=work, args=(forks,), name=f"crawl-{n}", daemon=True)
+                   for n in range(workers)]
+        for thread in threads:
+            thread.start()
+        while any(thread.is_alive() for thread in threads):
+            if request.reason is not None and not stop.is_set():
+                stop.stop(request.reason)
+            if request.force and not stop.force:
+                stop.stop(request.reason or "")  # a second signal: no more grace
+            for thread in threads:
+                thread.join(timeout=_POLL_SECONDS / len(threads))
+    guard.redeliver()
+    if failures:
+        raise failures[0]
+    return [outcomes[i] for i in sorted(outcomes)]
 
 
 def _start(engine: Any, source: str, kind: str, *, trigger: str, full_refresh: bool) -> int:
@@ -397,14 +520,15 @@ def _record_skipped(engine: Any, source: str, kind: str, *, trigger: str, full_r
 
 def _run_child(engine: Any, argv: list[str], *, run_id: int, source: str, db_url: str, holder: str,
                limit: float, stop: _StopRequest, stop_event: threading.Event | None, grace: float,
-               lease_ttl: float, fork_server: CrawlForkServer | None = None) -> None:
+               lease_ttl: float, fork_server: CrawlForkServer | None = None, live_output: bool = True) -> None:
     """Spawn, watch and if need be stop the crawl process; record how it ended."""
-    if stop.reason is not None or (stop_event is not None and stop_event.is_set()):
+    if stop.reason is None and stop_event is not None and stop_event.is_set():
+        stop.request(_stop_reason(stop_event))
+    if stop.reason is not None:
         with session(engine) as s, s.begin():
-            mark_interrupted(s, run_id, reason=f"{stop.reason or 'the scheduler is shutting down'} "
-                                               "before the crawl process started")
+            mark_interrupted(s, run_id, reason=f"{stop.reason} before the crawl process started")
         return
-    use_pty = _on_terminal()
+    use_pty = live_output and _on_terminal()
     read_fd, write_fd = _output_pipe(use_pty)
     proc: subprocess.Popen[bytes] | ForkedProcess | None = None
     try:
@@ -439,7 +563,7 @@ def _run_child(engine: Any, argv: list[str], *, run_id: int, source: str, db_url
             now = time.monotonic()
             if stop.reason is None:
                 if stop_event is not None and stop_event.is_set():
-                    stop.request("the scheduler is shutting down")
+                    stop.request(_stop_reason(stop_event))
                 elif limit and limit > 0 and now - started > limit:
                     stop.request(f"time limit of {limit:g} s exceeded")
             if stop.reason is None and getattr(proc, "lost", None):
@@ -449,6 +573,8 @@ def _run_child(engine: Any, argv: list[str], *, run_id: int, source: str, db_url
                 log.warning("stopping the crawl of %s (run %s): %s", source, run_id, stop.reason, extra=context)
                 _signal_group(proc, signal.SIGTERM)
                 kill_at = now + grace
+            if getattr(stop_event, "force", False):
+                stop.force = True
             if kill_at is not None and (now >= kill_at or stop.force):
                 _signal_group(proc, signal.SIGKILL)
                 kill_at = float("inf")

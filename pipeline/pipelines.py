@@ -51,6 +51,28 @@ ITEM_PIPELINES = {
 
 #: at most this many errors are kept on a run record (the counters keep counting)
 MAX_RUN_ERRORS = 200
+#: tries of a batch the database refused for a moment (see :func:`is_transient`)
+STORE_ATTEMPTS = 3
+RETRY_PAUSE_SECONDS = 1.0
+#: SQLSTATEs of a PostgreSQL transaction that can simply be run again
+_TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for a write refused for a moment, that rolled back whole and can be run again:
+    SQLite "database is locked" (another process kept the write lock beyond the busy timeout,
+    e.g. the post-crawl step of a crawl running beside this one), PostgreSQL deadlock or
+    serialization failure."""
+    from sqlalchemy.exc import OperationalError
+
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) in _TRANSIENT_SQLSTATES:
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(orig or exc)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
 
 
 @dataclass
@@ -219,15 +241,32 @@ class StorePipeline(_Component):
             self.seconds += time.perf_counter() - t0
 
     def _guarded(self, write: Any, count: int, spider: Any = None) -> None:
-        """Run ``write``; a database error is logged, recorded and counted, never raised."""
-        try:
-            write()
-        except Exception as exc:  # noqa: BLE001 - any driver error: the run records it
-            first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
-            reason = f"could not store {count} item(s): {type(exc).__name__}: {first}"[:500]
-            self.stats.inc_value("catalogue/store_errors", count)
-            record_error(spider or self._spider(), None, reason)
-            log.exception("could not store a batch", extra={"items": count})
+        """Run ``write``; a database error is logged, recorded and counted, never raised.
+
+        A write the database refused for a moment (SQLite locked beyond its busy timeout by
+        another crawl's post-crawl step, a PostgreSQL deadlock or serialization failure) rolled
+        back whole: it is tried again, up to :data:`STORE_ATTEMPTS` times in all.
+        """
+        for attempt in range(1, STORE_ATTEMPTS + 1):
+            try:
+                write()
+                return
+            except Exception as exc:  # noqa: BLE001 - any driver error: the run records it
+                if attempt < STORE_ATTEMPTS and is_transient(exc):
+                    self.stats.inc_value("catalogue/store_retries")
+                    log.warning("database busy, storing %d item(s) again (attempt %d of %d): %s", count,
+                                attempt + 1, STORE_ATTEMPTS, _first_line(exc))
+                    time.sleep(RETRY_PAUSE_SECONDS * attempt)
+                    continue
+                self._failed(exc, count, spider)
+                return
+
+    def _failed(self, exc: Exception, count: int, spider: Any = None) -> None:
+        """A batch lost: counted, kept on the run record (the crawl then cannot succeed)."""
+        reason = f"could not store {count} item(s): {type(exc).__name__}: {_first_line(exc)}"[:500]
+        self.stats.inc_value("catalogue/store_errors", count)
+        record_error(spider or self._spider(), None, reason)
+        log.error("could not store a batch", exc_info=exc, extra={"items": count})
 
     def _flush(self, spider: Any = None) -> None:
         from storage.postings import mark_seen, upsert_postings

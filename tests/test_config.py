@@ -59,6 +59,8 @@ def test_invalid_source_tables_are_one_line_errors(table, message):
     ({"settings": {"timezone": "Europe/Pariss"}}, "timezone 'Europe/Pariss' is not a known time zone"),
     ({"settings": {"full_refresh_day": 3}}, "did you mean 'full_refresh_days'?"),
     ({"sourcez": {"x": {}}}, "unknown key 'sourcez'; did you mean 'sources'?"),
+    ({"settings": {"parallel_crawls": 0}}, "[settings] parallel_crawls must be between 1 and 16 (got 0)"),
+    ({"settings": {"parallel_crawls": 1.5}}, "[settings] parallel_crawls must be a whole number"),
 ])
 def test_invalid_settings_and_tables_are_one_line_errors(data, message):
     with pytest.raises(ConfigError) as err:
@@ -73,6 +75,11 @@ def test_optional_per_source_settings_are_typed():
     src = cfg.source("r")
     assert src.extra == {"autothrottle": False, "page_workers": 1}
     assert (src.download_delay, src.concurrency, cfg.settings.suspect_drop_share) == (0.0, 16, 1.0)
+
+
+def test_parallel_crawls_defaults_to_two_and_is_read():
+    assert parse_config({}).settings.parallel_crawls == 2
+    assert parse_config({"settings": {"parallel_crawls": 1}}).settings.parallel_crawls == 1
 
 
 def test_missing_and_invalid_files(tmp_path: Path):

@@ -87,9 +87,12 @@ def _postings(engine) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def _crawl(config: Path, db_url: str, names, **kw) -> dict[str, Any]:
-    from pipeline.launch import launch_crawl
+    """Crawl ``names`` two at a time, as `catalogue crawl --all` does by default: the
+    scenario's dedup and expiry checks hold for sources crawled side by side."""
+    from pipeline.launch import launch_crawls
 
-    return {KIND_OF.get(n, n): launch_crawl(n, config_path=str(config), db_url=db_url, **kw) for n in names}
+    outcomes = launch_crawls(list(names), config_path=str(config), db_url=db_url, parallel=2, **kw)
+    return {KIND_OF.get(o.source, o.source): o for o in outcomes}
 
 
 def _free_port() -> int:
@@ -110,7 +113,7 @@ def run_scenario(db_url: str, tmp: Path) -> Scenario:
     engine = connect(db_url, auto_upgrade=True)
     dataset = generate(160, seed=37, today=paris_today())
     sc = Scenario(db_url, engine, dataset)
-    # crawls forked from a fork server, as `catalogue crawl --all` does (the plain start is
+    # crawls forked from a fork server, two at a time, as `catalogue crawl --all` does (the plain start is
     # tested by tests/crawlers/test_crawl_process.py and tests/ops): faster, same outcomes
     with ReplicaServer(dataset, detail_404=True, missing_jsonld=True, rate_limit_every=9, feed_window=0) as server, \
             CrawlForkServer() as fork_server:

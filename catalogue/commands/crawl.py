@@ -33,31 +33,33 @@ def _print_outcomes(outcomes: list) -> None:
 
 
 def run_crawls(names: list[str], *, config_path: str | None, db_url: str, full: bool, cache: bool,
-               trigger: str = "manual") -> list:
-    """Crawl each source in turn, each in its own process (``launch_crawl``).
-
-    With more than one source, the crawl processes are forked from a fork server that has
-    imported Scrapy & co. once (``pipeline.launch.CrawlForkServer``; any trouble with it
-    falls back to starting each process the plain way).
+               parallel: int = 1, trigger: str = "manual") -> list:
+    """Crawl the sources, at most ``parallel`` at once, each in its own process
+    (``pipeline.launch.launch_crawls``; with more than one source the processes are forked
+    from a fork server that has imported Scrapy & co. once).
 
     The crawl processes log at the level of this command (WARNING, INFO with ``-v``) unless
     ``CATALOGUE_LOG_LEVEL`` says otherwise: a crawl started by hand prints its outcome table,
-    not its log.
+    not its log. Crawls running side by side each print one line as they end.
     """
-    import contextlib
     import logging
     import os
+    import sys
 
-    from pipeline.launch import CrawlForkServer, launch_crawl
+    from pipeline.launch import launch_crawls
 
     os.environ.setdefault("CATALOGUE_LOG_LEVEL", logging.getLevelName(logging.getLogger().getEffectiveLevel()))
-    outcomes = []
-    # the server gets the environment set above (it is started after it)
-    with CrawlForkServer() if len(names) > 1 else contextlib.nullcontext() as fork_server:
-        for name in names:
-            outcomes.append(launch_crawl(name, config_path=config_path, db_url=db_url, trigger=trigger,
-                                         full_refresh=full, cache=cache, fork_server=fork_server))
-    return outcomes
+
+    def ended(outcome) -> None:
+        print(f"{outcome.source}: {outcome.status} in {outcome.seconds:.1f} s (run {outcome.run_id})",
+              file=sys.stderr, flush=True)
+
+    parallel = max(1, min(parallel, len(names)))
+    if parallel > 1:
+        print(f"Crawling {len(names)} sources, {parallel} at once: {', '.join(names)}", file=sys.stderr, flush=True)
+    # the fork server gets the environment set above (it is started after it)
+    return launch_crawls(names, config_path=config_path, db_url=db_url, parallel=parallel, trigger=trigger,
+                         full_refresh=full, cache=cache, on_end=ended if parallel > 1 else None)
 
 
 def offers_per_source(engine) -> list[tuple[str, int, int]]:
@@ -79,7 +81,11 @@ def register(app: typer.Typer) -> None:
     def crawl(
         sources: Annotated[list[str] | None, typer.Argument(help="Source names (see `catalogue sources`).",
                                                              show_default=False)] = None,
-        all_: Annotated[bool, typer.Option("--all", help="Crawl every configured source, one after the other.")] = False,
+        all_: Annotated[bool, typer.Option("--all", help="Crawl every configured source.")] = False,
+        parallel: Annotated[int | None, typer.Option(
+            "--parallel", min=1, max=16, show_default=False,
+            help="Crawls running at once, each source in its own process (default: [settings] parallel_crawls, "
+                 "2; 1: one after the other).")] = None,
         config: ConfigOption = None,
         db: DbOption = None,
         full: Annotated[bool, typer.Option("--full", help="Fetch every detail page again (no incremental skip).")] = False,
@@ -97,7 +103,8 @@ def register(app: typer.Typer) -> None:
                 fail(f"unknown source {name!r} (configured: {', '.join(cfg.sources) or 'none'})")
         db_url = get_db_url(db)
         get_engine(db_url).dispose()  # schema check / auto-upgrade, one-line error when impossible
-        outcomes = run_crawls(names, config_path=str(cfg.path), db_url=db_url, full=full, cache=cache)
+        outcomes = run_crawls(names, config_path=str(cfg.path), db_url=db_url, full=full, cache=cache,
+                              parallel=parallel or cfg.settings.parallel_crawls)
         _print_outcomes(outcomes)
         if any(o.status not in OK_STATUSES for o in outcomes):
             raise typer.Exit(1)
@@ -136,7 +143,7 @@ def register(app: typer.Typer) -> None:
             print(f"Replica of {offers} offers (dated from {day.isoformat()}) serving on "
                   f"{', '.join(server.base_urls.values())}")
             outcomes = run_crawls(list(cfg.sources), config_path=str(config_path), db_url=db_url,
-                                  full=False, cache=False, trigger="demo")
+                                  full=False, cache=False, parallel=cfg.settings.parallel_crawls, trigger="demo")
         _print_outcomes(outcomes)
         print("\nOffers in the catalogue per source (active / all):")
         for src, active, total in offers_per_source(engine):

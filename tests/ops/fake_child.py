@@ -25,13 +25,15 @@ import sys
 import time
 from pathlib import Path
 
-from storage.db import create_db_engine, session
-from storage.runs import finish_run
-
 COUNTERS = {"pages": 4, "items_seen": 3, "items_new": 2, "items_updated": 1, "detail_skipped": 1}
 
 
 def record(db: str, run_id: int, status: str, message: str | None = None, counters: dict | None = None) -> None:
+    # imported here, not first: the signal handlers of "sleep" and "stubborn" must be in place
+    # as early as possible (a test's 1-second time limit on a loaded machine)
+    from storage.db import create_db_engine, session
+    from storage.runs import finish_run
+
     engine = create_db_engine(db)  # the launcher already checked the schema
     with session(engine) as s, s.begin():
         finish_run(s, run_id, status=status, counters=counters or COUNTERS, errors=[], error_message=message,
@@ -46,10 +48,6 @@ def main() -> int:
     parser.add_argument("--run-id", type=int, required=True)
     parser.add_argument("--flag")
     args = parser.parse_args()
-    print(f"started pid={os.getpid()}", flush=True)
-    if args.flag:
-        Path(args.flag + ".started").write_text(str(os.getpid()))
-
     if args.mode == "sleep":
         def on_term(_signum, _frame):
             from pipeline.runner import crawl_status
@@ -59,10 +57,13 @@ def main() -> int:
             sys.exit(0)
 
         signal.signal(signal.SIGTERM, on_term)
-        time.sleep(60)
-        return 0
-    if args.mode == "stubborn":
+    elif args.mode == "stubborn":
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    print(f"started pid={os.getpid()}", flush=True)
+    if args.flag:
+        Path(args.flag + ".started").write_text(str(os.getpid()))
+
+    if args.mode in ("sleep", "stubborn"):
         time.sleep(60)
         return 0
     if args.mode == "crash":

@@ -271,3 +271,99 @@ def _run_status(url: str) -> str:
             return s.scalars(select(CrawlRun.status)).one()
     finally:
         engine.dispose()
+
+
+# ---------------------------------------------------------------- launch_crawls: several sources
+def _flagged(mode: str, db_url: str, tmp_path: Path):
+    """A ``_child_argv`` whose child n waits on its own flag file ``flag<run id>``."""
+    child = Path(__file__).with_name("fake_child.py")
+    return lambda run_id: [sys.executable, str(child), mode, "--db", db_url, "--run-id", str(run_id),
+                           "--flag", str(tmp_path / f"flag{run_id}")]
+
+
+def test_launch_crawls_runs_sources_side_by_side_and_answers_in_their_order(config_path, catalogue_url, tmp_path,
+                                                                           wait_for):
+    from pipeline.launch import launch_crawls
+
+    ended, result = [], {}
+    worker = threading.Thread(target=lambda: result.setdefault("o", launch_crawls(
+        ["beta", "alpha"], config_path=config_path, db_url=catalogue_url, parallel=2, use_fork_server=False,
+        on_end=ended.append, _child_argv=_flagged("wait-flag", catalogue_url, tmp_path))))
+    worker.start()
+    try:
+        # neither child can end before its flag exists: both started means both run at once
+        wait_for(lambda: len(list(tmp_path.glob("flag*.started"))) == 2, what="both crawls to start")
+    finally:
+        for started in tmp_path.glob("flag*.started"):
+            Path(str(started).removesuffix(".started")).write_text("go")
+        worker.join(timeout=60)
+    outcomes = result["o"]
+    assert [(o.source, o.status) for o in outcomes] == [("beta", "succeeded"), ("alpha", "succeeded")]
+    assert sorted(o.source for o in ended) == ["alpha", "beta"] and all(o.seconds > 0 for o in outcomes)
+
+
+def test_launch_crawls_one_at_a_time_starts_the_next_when_the_first_has_ended(config_path, catalogue_url,
+                                                                              fake_child):
+    from pipeline.launch import launch_crawls
+
+    outcomes = launch_crawls(["alpha", "beta"], config_path=config_path, db_url=catalogue_url, parallel=1,
+                             use_fork_server=False, _child_argv=fake_child("succeed", catalogue_url))
+    assert [o.status for o in outcomes] == ["succeeded", "succeeded"]
+    engine = connect(catalogue_url)
+    with session(engine) as s:
+        first, second = (get_run(s, o.run_id) for o in outcomes)
+        assert second.started_at >= first.finished_at
+    engine.dispose()
+
+
+def test_launch_crawls_raises_what_launch_crawl_raised_and_starts_nothing_after(config_path, sqlite_url):
+    from pipeline.launch import launch_crawls
+
+    with pytest.raises(ConfigError, match="unknown source 'nope'"):
+        launch_crawls(["nope", "alpha"], config_path=config_path, db_url=sqlite_url, parallel=1,
+                      use_fork_server=False)
+    engine = connect(sqlite_url, auto_upgrade=True)
+    with session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(CrawlRun)) == 0
+    engine.dispose()
+
+
+_PARALLEL_PARENT = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from pipeline.launch import launch_crawls
+    db, config, child, flags, parallel = sys.argv[1:6]
+    argv = lambda run_id: [sys.executable, child, "sleep", "--db", db, "--run-id", str(run_id),
+                           "--flag", str(Path(flags) / f"flag{run_id}")]
+    try:
+        launch_crawls(["alpha", "beta"], config_path=config, db_url=db, parallel=int(parallel),
+                      use_fork_server=False, grace_seconds=20, _child_argv=argv)
+    except KeyboardInterrupt:
+        sys.exit(130)
+""")
+
+
+@pytest.mark.parametrize("parallel, sig, exit_code", [(2, signal.SIGTERM, -signal.SIGTERM), (1, signal.SIGINT, 130)])
+def test_a_signal_stops_every_running_crawl_and_starts_no_other(config_path, sqlite_url, tmp_path, wait_for,
+                                                                parallel, sig, exit_code):
+    script = tmp_path / "parent.py"
+    script.write_text(_PARALLEL_PARENT, encoding="utf-8")
+    parent = subprocess.Popen([sys.executable, str(script), sqlite_url, str(config_path),
+                               str(Path(__file__).with_name("fake_child.py")), str(tmp_path), str(parallel)],
+                              env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: len(list(tmp_path.glob("flag*.started"))) == parallel, what="the crawls to start")
+        parent.send_signal(sig)
+        out, _ = parent.communicate(timeout=60)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+    assert parent.returncode == exit_code, out.decode(errors="replace")
+    engine = connect(sqlite_url)
+    with session(engine) as s:
+        runs = s.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+    engine.dispose()
+    # one at a time: beta never started (no run record); side by side: both stopped
+    assert [r.source for r in runs] == ["alpha", "beta"][:parallel]
+    assert all(r.status == "interrupted" and r.error_message.startswith(f"received {sig.name}") for r in runs)

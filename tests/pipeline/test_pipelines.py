@@ -135,6 +135,7 @@ def test_a_batch_the_database_refuses_is_counted_and_kept_not_raised(sqlite_url,
         raise OperationalError("UPDATE postings", {}, Exception("database is locked"))
 
     monkeypatch.setattr(storage.postings, "mark_seen", locked)
+    monkeypatch.setattr("pipeline.pipelines.RETRY_PAUSE_SECONDS", 0)
     crawler = _crawler(sqlite_url)
     spider = _Spider()
     store = StorePipeline.from_crawler(crawler)
@@ -144,6 +145,7 @@ def test_a_batch_the_database_refuses_is_counted_and_kept_not_raised(sqlite_url,
     store.close_spider(spider)
     stats = crawler.stats.get_stats()
     assert stats["catalogue/store_errors"] == 3 and stats["catalogue/items_seen"] == 3
+    assert stats["catalogue/store_retries"] == 2 * 2  # each batch tried 3 times before it is given up
     reason = "could not store 2 item(s): OperationalError: database is locked"
     assert spider.catalogue_errors == [{"url": None, "reason": reason},
                                        {"url": None, "reason": reason.replace("2 item", "1 item")}]
@@ -151,3 +153,55 @@ def test_a_batch_the_database_refuses_is_counted_and_kept_not_raised(sqlite_url,
                           errors=spider.catalogue_errors)
     assert status == ("interrupted", "3 item(s) could not be stored, nothing expired "
                                      "(OperationalError: database is locked)")
+
+
+def test_a_batch_refused_for_a_moment_is_stored_on_the_next_attempt(sqlite_url, monkeypatch):
+    """Two crawls side by side on SQLite: the other one's post-crawl step may hold the write
+    lock beyond the busy timeout; the batch (rolled back whole) is tried again, not lost."""
+    import storage.postings
+    from sqlalchemy import select
+    from sqlalchemy.exc import OperationalError
+
+    from storage.db import connect, session
+    from storage.models import Posting
+
+    real, calls = storage.postings.upsert_postings, []
+
+    def locked_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("INSERT INTO postings", {}, Exception("database is locked"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(storage.postings, "upsert_postings", locked_once)
+    monkeypatch.setattr("pipeline.pipelines.RETRY_PAUSE_SECONDS", 0)
+    engine = connect(sqlite_url, auto_upgrade=True)
+    crawler = _crawler(sqlite_url)
+    spider = _Spider()
+    store = StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    store.process_item(NormalizePipeline.from_crawler(crawler).process_item(_raw("2026-7")), spider)
+    store.close_spider(spider)
+    stats = crawler.stats.get_stats()
+    assert len(calls) == 2 and stats["catalogue/store_retries"] == 1
+    assert "catalogue/store_errors" not in stats and not spider.catalogue_errors
+    with session(engine) as s:
+        assert s.scalars(select(Posting.reference)).all() == ["2026-7"]
+    engine.dispose()
+
+
+def test_only_transient_database_errors_are_tried_again():
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from pipeline.pipelines import is_transient
+
+    class PgError(Exception):
+        def __init__(self, sqlstate):
+            super().__init__("deadlock detected")
+            self.sqlstate = sqlstate
+
+    assert is_transient(OperationalError("UPDATE", {}, Exception("database is locked")))
+    assert is_transient(OperationalError("UPDATE", {}, PgError("40P01")))
+    assert not is_transient(OperationalError("UPDATE", {}, Exception("disk I/O error")))
+    assert not is_transient(IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")))
+    assert not is_transient(ValueError("database is locked"))
