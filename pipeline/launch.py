@@ -474,6 +474,11 @@ def launch_crawls(names: Sequence[str], *, config_path: str | os.PathLike[str] |
     else:
         forking = contextlib.nullcontext()
     with guard, forking as forks:
+        if forks is not None and fork_server is None:
+            # its imports take about as long as one plain start, and a plain start beside
+            # them competes for the same cores: the first crawls wait for it (bounded; the
+            # plain start stays the fallback)
+            forks.wait_ready(FORK_READY_WAIT_SECONDS)
         threads = [threading.Thread(target=work, args=(forks,), name=f"crawl-{n}", daemon=True)
                    for n in range(workers)]
         for thread in threads:
@@ -638,6 +643,8 @@ class ForkServerNotReady(ForkServerError):
 #: seconds a launcher waits for the fork server to fork a crawl process (its first request
 #: also waits for its imports)
 FORK_TIMEOUT_SECONDS = 60.0
+#: seconds :func:`launch_crawls` waits for the fork server it started before the first crawls
+FORK_READY_WAIT_SECONDS = 10.0
 #: the fork server is restarted at most this many times after dying (then: plain starts)
 FORK_SERVER_MAX_STARTS = 3
 _RUNNER_PREFIX = [sys.executable, "-m", "pipeline.runner"]
