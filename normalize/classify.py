@@ -46,9 +46,11 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, chain, compress
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -131,17 +133,27 @@ def _reduce(word: str) -> str:
 @dataclass(frozen=True)
 class _Words:
     """The content words of a text: ``keys[i]`` (normalized) comes from the written word
-    ``raws[owner[i]]`` at ``spans[owner[i]]`` (a synonym may give several keys)."""
+    ``raws[owner(i)]`` at ``spans[owner(i)]`` (a synonym may give several keys, a little
+    word none).
+
+    ``ends[j]`` is the number of keys the written words ``0..j`` give: the owner of a key
+    is found by bisection, only for the few keys a rule matches, instead of a list of
+    owners built in Python for every word of every description.
+    """
 
     text: str
     keys: list[str]
-    owner: list[int]
+    ends: list[int]
     raws: list[str]
     spans: list[tuple[int, int]] | None
 
+    def owner(self, key: int) -> int:
+        """The index in ``raws`` of the written word key ``key`` comes from."""
+        return bisect_right(self.ends, key)
+
     def written(self, first: int, last: int) -> str:
         """The text of keys ``first``..``last`` as written."""
-        a, b = self.owner[first], self.owner[last]
+        a, b = self.owner(first), self.owner(last)
         if self.spans is None:
             return " ".join(self.raws[a:b + 1])
         return self.text[self.spans[a][0]:self.spans[b][1]]
@@ -197,27 +209,25 @@ class _Vocabulary:
 
     def _keyed(self, text: str, raws: list[str], spans: list[tuple[int, int]] | None,
                normalize: Callable[[str], tuple[str, ...]] | None = None) -> _Words:
-        normalize = normalize or self.normalize
-        keys: list[str] = []
-        owner: list[int] = []
-        for index, raw in enumerate(raws):
-            found = normalize(raw)
-            if len(found) == 1:
-                keys.append(found[0])
-                owner.append(index)
-            elif found:
-                keys.extend(found)
-                owner.extend([index] * len(found))
-        return _Words(text, keys, owner, raws, spans)
+        # map/chain/accumulate run their loops in C: a description has hundreds of words
+        per_word = list(map(normalize or self.normalize, raws))
+        keys = list(chain.from_iterable(per_word))
+        return _Words(text, keys, list(accumulate(map(len, per_word))), raws, spans)
 
     def phrase(self, keyword: str) -> tuple[str, ...]:
         """The key sequence of a rules keyword."""
         return tuple(self.words(keyword).keys)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Rule:
-    """One keyword of the rules, compiled."""
+    """One keyword of the rules, compiled.
+
+    Compared and hashed by identity (``eq=False``): each keyword of the rules file is
+    compiled into one ``_Rule`` (a repeated keyword is refused), so identity is equality,
+    and :func:`classify` puts rules in sets for every match: the field-by-field hash of a
+    frozen dataclass cost more than the set itself.
+    """
 
     keyword: str            # as written in the rules file
     family: str | None      # None: says digital (or not digital) but no family
@@ -257,25 +267,30 @@ class _PhraseIndex:
         entries.append((list(phrase), rule))
         entries.sort(key=lambda e: -len(e[0]))
 
-    def scan(self, words: _Words) -> list[_Match]:
-        out: list[_Match] = []
+    def find(self, words: _Words) -> list[tuple[_Rule, int, int]]:
+        """``(rule, position, size)`` of the matches of ``words``, left to right, longest
+        keyword first, without overlaps (:meth:`scan` with the matched text).
+
+        Only the positions whose word starts some keyword are visited (selected in C by
+        ``compress``): most words of a description start none.
+        """
+        out: list[tuple[_Rule, int, int]] = []
         keys, by_first = words.keys, self._by_first
-        i, n = 0, len(keys)
-        while i < n:
-            candidates = by_first.get(keys[i])
-            if candidates:
-                for phrase, rule in candidates:
-                    size = len(phrase)
-                    if keys[i:i + size] == phrase \
-                            and (not rule.exact_case or words.raws[words.owner[i]].isupper()):
-                        out.append(_Match(rule, words.written(i, i + size - 1), i, size))
-                        i += size
-                        break
-                else:
-                    i += 1
-            else:
-                i += 1
+        free = 0  # first position not inside the last match
+        for i in compress(range(len(keys)), map(by_first.__contains__, keys)):
+            if i < free:
+                continue
+            for phrase, rule in by_first[keys[i]]:
+                size = len(phrase)
+                if keys[i:i + size] == phrase and (not rule.exact_case or words.raws[words.owner(i)].isupper()):
+                    out.append((rule, i, size))
+                    free = i + size
+                    break
         return out
+
+    def scan(self, words: _Words) -> list[_Match]:
+        """The matches of ``words`` (see :meth:`find`), each with its text as written."""
+        return [_Match(rule, words.written(i, i + size - 1), i, size) for rule, i, size in self.find(words)]
 
 
 # ------------------------------------------------------------------- the compiled rules
@@ -374,30 +389,43 @@ def _evidence(rule_kind: str, match_text: str, r: _Rule) -> dict[str, Any]:
 
 def _label_evidence(rules: _Rules, label: str) -> list[dict[str, Any]]:
     """Evidence from one source label: known label, else ROME code, else its words."""
-    v = rules.vocabulary
-    known = rules.labels.get(v.phrase(label))
+    return [_evidence(kind, text, r) for kind, text, r in _label_matches(rules, label)]
+
+
+#: texts read by the cached readings below: a source's labels are a few dozen, repeated on
+#: every posting, and titles come back too (the same job at several sources, night after night)
+_READINGS_CACHED = 16384
+
+
+@lru_cache(maxsize=_READINGS_CACHED)
+def _label_matches(rules: _Rules, label: str) -> tuple[tuple[str, str, _Rule], ...]:
+    """``(rule kind, text, rule)`` of what one label says (see :func:`_label_evidence`)."""
+    known = rules.labels.get(rules.vocabulary.phrase(label))
     if known is not None:
-        return [_evidence("label", label, known)]
+        return (("label", label, known),)
     for code in _ROME.findall(label):
         r = rules.codes.get(code)
         if r is not None:
-            return [_evidence("code", label, r)]
-    return [_evidence("label_words", m.text, m.rule) for m in _title_matches(rules, v.words(label))]
+            return (("code", label, r),)
+    return tuple(("label_words", m.text, m.rule) for m in _title_matches(rules, label))
 
 
-def _title_matches(rules: _Rules, words: _Words) -> list[_Match]:
-    """Digital keywords, then the non-digital ones not inside a longer digital keyword.
+@lru_cache(maxsize=_READINGS_CACHED)
+def _title_matches(rules: _Rules, text: str) -> tuple[_Match, ...]:
+    """The title keywords of ``text`` (a title, or a label read for its words): digital
+    keywords, then the non-digital ones not inside a longer digital keyword.
 
     The two are scanned apart so that "Technicien réseaux de chaleur" yields both
     "technicien réseaux" and "réseau de chaleur"; but "Animateur numérique" (a digital job)
     is not also "animateur" (a non-digital one).
     """
+    words = rules.vocabulary.words(text)
     found = rules.title.scan(words)
     for neg in rules.not_digital.scan(words):
         if not any(m.position <= neg.position and neg.position + neg.size <= m.position + m.size
                    and m.size > neg.size for m in found):
             found.append(neg)
-    return found
+    return tuple(found)
 
 
 def classify(
@@ -438,9 +466,8 @@ def classify(
         positions.extend([-1] * len(found))
 
     if isinstance(title, str) and title:
-        words = v.words(title)
         matched: set[_Rule] = set()
-        for m in _title_matches(rules, words):
+        for m in _title_matches(rules, title):
             if m.rule not in matched:    # "Développeuse / Développeur" counts once
                 matched.add(m.rule)
                 evidence.append(_evidence("title", m.text, m.rule))
@@ -450,15 +477,16 @@ def classify(
     description_digital = 0.0
     if isinstance(description, str) and description:
         seen: set[_Rule] = set()
-        for m in rules.description.scan(v.quick_words(description)):
-            if m.rule in seen:
+        words = v.quick_words(description)
+        for r, i, size in rules.description.find(words):
+            if r in seen:  # a keyword counts once: its text is read for the first match only
                 continue
-            seen.add(m.rule)
-            evidence.append(_evidence("description", m.text, m.rule))
+            seen.add(r)
+            evidence.append(_evidence("description", words.written(i, i + size - 1), r))
             positions.append(1 << 30)
-            description_digital += m.rule.digital
-            if m.rule.family:
-                description_family[m.rule.family] = description_family.get(m.rule.family, 0.0) + m.rule.weight
+            description_digital += r.digital
+            if r.family:
+                description_family[r.family] = description_family.get(r.family, 0.0) + r.weight
 
     strong = sum(e["digital"] for e in evidence if e["rule"] != "description" and e["list"] not in _CONTEXT_LISTS)
     context = sum(e["digital"] for e in evidence if e["rule"] != "description" and e["list"] in _CONTEXT_LISTS)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from normalize.text import clean_text, fold
 
@@ -107,6 +108,12 @@ def _items(value: object) -> list[str]:
     return out
 
 
+#: how many distinct labels the readings below remember: a source words its contracts,
+#: categories and services in a dozen ways, repeated on every posting
+_LABELS_CACHED = 1024
+
+
+@lru_cache(maxsize=_LABELS_CACHED)
 def _one_contract(label: str) -> str | None:
     if _APPRENTICESHIP.search(label):
         return "apprentissage"
@@ -161,19 +168,31 @@ def parse_category(value: str | None, *, warnings: list[str] | None = None) -> s
     text = clean_text(value)
     if not text:
         return None
+    return _with_warning(_read_category(text), warnings)
+
+
+def _with_warning(reading: tuple[str | None, str | None], warnings: list[str] | None) -> str | None:
+    """The value of a cached ``(value, warning or None)`` reading; the warning goes to ``warnings``."""
+    value, warning = reading
+    if warning is not None and warnings is not None:
+        warnings.append(warning)
+    return value
+
+
+@lru_cache(maxsize=_LABELS_CACHED)
+def _read_category(text: str) -> tuple[str | None, str | None]:
+    """``(category, warning)`` of a cleaned category label (see :func:`parse_category`)."""
     folded = fold(text)
     match = _CATEGORY.search(folded) or _BARE_CATEGORY.match(folded)
     if match:
         first = match.group(1).replace(" ", "").upper()
         more = _MORE_CATEGORY.match(folded[match.end():])
         if more and more.group(1).replace(" ", "").upper() != first:
-            if warnings is not None:
-                warnings.append(f"category: several categories {text[:80]!r}")
-            return None
-        return first
-    if not _SILENT_CATEGORY.match(folded) and warnings is not None:
-        warnings.append(f"category: unknown category {text[:80]!r}")
-    return None
+            return None, f"category: several categories {text[:80]!r}"
+        return first, None
+    if not _SILENT_CATEGORY.match(folded):
+        return None, f"category: unknown category {text[:80]!r}"
+    return None, None
 
 
 def parse_public_service(
@@ -191,10 +210,14 @@ def parse_public_service(
     text = clean_text(value)
     if not text:
         return None
+    return _with_warning(_read_public_service(text), warnings)
+
+
+@lru_cache(maxsize=_LABELS_CACHED)
+def _read_public_service(text: str) -> tuple[str | None, str | None]:
+    """``(versant, warning)`` of a cleaned public-service label (see :func:`parse_public_service`)."""
     folded = fold(text)
     for versant, pattern in _VERSANTS:
         if pattern.search(folded):
-            return versant
-    if warnings is not None:
-        warnings.append(f"public_service: unknown public service {text[:80]!r}")
-    return None
+            return versant, None
+    return None, f"public_service: unknown public service {text[:80]!r}"

@@ -276,7 +276,10 @@ def parse_date(
     return found
 
 
+@lru_cache(maxsize=4096)
 def _fast_paths(text: str, zone: tzinfo) -> date | None:
+    """The date of ``text`` by the shapes 1-4 of the module doc (they do not depend on
+    ``now``), or ``None``. Cached: a crawl's postings share a few hundred dates."""
     if _ISO_START.match(text):
         try:
             return _local_date(datetime.fromisoformat(text), zone)

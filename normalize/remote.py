@@ -29,6 +29,7 @@ list is given, ``"remote: unknown remote label '…'"``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from normalize.text import bound_digit_runs, clean_text, fold
 
@@ -73,21 +74,29 @@ def parse_remote(value: object, *, warnings: list[str] | None = None) -> str | N
     text = clean_text(value)
     if not text:
         return None
+    remote, known = _read_remote(text)
+    if not known and warnings is not None:
+        warnings.append(f"remote: unknown remote label {text[:80]!r}")
+    return remote
+
+
+@lru_cache(maxsize=1024)  # a source words remote work in a dozen ways, on every posting
+def _read_remote(text: str) -> tuple[str | None, bool]:
+    """``(value, known)`` of a cleaned label: ``known`` is False for a label none of the
+    rules reads (warned about by :func:`parse_remote`)."""
     whole = fold(bound_digit_runs(text))
     folded = _LABEL.sub("", whole)
     labelled = folded != whole  # "Télétravail : …": the value is about remote work
     if _SILENT.match(folded) or _WORKING_TIME.match(folded):
-        return None
+        return None, True
     if _NONE.search(folded):
-        return "aucun"
+        return "aucun", True
     if _ON_SITE.search(folded):
         granted = _REMOTE_WORD.search(folded) or (labelled and _PARTIAL.search(_ON_SITE.sub(" ", folded)))
         if not granted:
-            return "aucun"
+            return "aucun", True
     if _FULL.search(folded):
-        return "total"
+        return "total", True
     if _PARTIAL.search(folded):
-        return "partiel"
-    if warnings is not None:
-        warnings.append(f"remote: unknown remote label {text[:80]!r}")
-    return None
+        return "partiel", True
+    return None, False

@@ -68,6 +68,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from normalize.text import bound_digit_runs, clean_text, fold
@@ -95,7 +96,7 @@ class Salary:
     net: dict[str, Any] | None = None
 
 
-@dataclass
+@dataclass(frozen=True)  # shared by every posting with the same salary text (_read_text)
 class _Range:
     low: float | None
     high: float | None
@@ -236,6 +237,23 @@ def _by_magnitude(value: float) -> Period | None:
 
 
 def _text_ranges(text: str, warnings: list[str]) -> list[_Range]:
+    """The ranges of a salary text (see the module doc); its warnings go to ``warnings``."""
+    ranges, found = _read_text(text)
+    warnings.extend(found)
+    return list(ranges)
+
+
+@lru_cache(maxsize=4096)
+def _read_text(text: str) -> tuple[tuple[_Range, ...], tuple[str, ...]]:
+    """``(ranges, warnings)`` of a salary text, cached: a source repeats its salary texts
+    ("Non renseignée", its grids and usual ranges), and reading one takes some twenty
+    pattern searches."""
+    warnings: list[str] = []
+    ranges = _parse_text(text, warnings)
+    return tuple(ranges), tuple(warnings)
+
+
+def _parse_text(text: str, warnings: list[str]) -> list[_Range]:
     cleaned = clean_text(text)
     if not cleaned:
         return []

@@ -39,17 +39,16 @@ import html as _html
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 
 import nh3
 from lxml import etree
 
 log = logging.getLogger(__name__)
 
-_WS = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SPACE_RUNS = re.compile(r" {2,}")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-_SPACE_AROUND_NEWLINE = re.compile(r" *\n *")
 #: invisible characters dropped from texts: zero-width ones, bidi marks, embeddings,
 #: overrides and isolates, soft hyphen, and the control characters that are not whitespace
 #: (NUL and the like: PostgreSQL refuses NUL in a text, which failed a whole batch of
@@ -207,6 +206,19 @@ def clean_text(value: object) -> str | None:
 
 
 # ------------------------------------------------------------------------- HTML
+def _collapse_whitespace_runs(text: str) -> str:
+    """``text`` with every run of whitespace replaced by one space, at its ends too.
+
+    What ``re.sub(r"\\s+", " ", text)`` gives (a leading or trailing run stays one space),
+    several times faster on a page: ``str.split`` and ``\\s`` agree on what whitespace is
+    (see :func:`clean_whitespace`), and the split runs in C without a match per space.
+    """
+    inner = " ".join(text.split())
+    if not inner:
+        return " " if text else ""
+    return f"{' ' if text[0].isspace() else ''}{inner}{' ' if text[-1].isspace() else ''}"
+
+
 def _parse_fragment(markup: str) -> etree._Element | None:
     """Parse an HTML fragment into a ``<div>`` root; ``None`` when lxml cannot read it.
 
@@ -221,7 +233,7 @@ def _parse_fragment(markup: str) -> etree._Element | None:
         markup = "".join("<p>" + _html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
     if "&" in markup:
         markup = _ENTITY_SPACE.sub(" ", _ENTITY_INVISIBLE.sub("", markup))
-    markup = _WS.sub(" ", _INVISIBLE.sub("", markup))
+    markup = _collapse_whitespace_runs(_INVISIBLE.sub("", markup))
     try:
         document = etree.fromstring(f"<html><body><div>{markup}</div></body></html>", _HTML_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
@@ -375,8 +387,25 @@ def _flatten(root: etree._Element) -> str:
             _inline_text(el, out)
         else:
             _inline_text(el, out)
-    text = _SPACE_AROUND_NEWLINE.sub("\n", _SPACE_RUNS.sub(" ", "".join(out)))
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    return _tidy_lines("".join(out))
+
+
+def _tidy_lines(text: str) -> str:
+    """Space runs as one space, no space around a line break, at most one blank line in a
+    row, no whitespace at either end.
+
+    What ``re.sub(r"\\n{3,}", "\\n\\n", re.sub(r" *\\n *", "\\n", re.sub(r" {2,}", " ", text))).strip()``
+    gives, without trying a pattern at every character: ``" *\\n *"`` can start at any
+    space, so it cost more than the rest of the flattening. Each line is stripped of its
+    spaces instead (those before the first line and after the last go with ``strip()``),
+    and the other two patterns run only on a text that holds what they replace.
+    """
+    if "  " in text:
+        text = _SPACE_RUNS.sub(" ", text)
+    text = "\n".join([line.strip(" ") for line in text.split("\n")])
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
 
 
 _NH3_OPTIONS = {
@@ -388,9 +417,16 @@ _NH3_OPTIONS = {
 }
 
 
+#: the sanitizer, configured once: ``nh3.clean(markup, **options)`` builds a new ammonia
+#: sanitizer from the options at every call, a third of its time (nh3 < 0.2.18 has no Cleaner)
+_nh3_clean: Callable[[str], str] = (
+    nh3.Cleaner(**_NH3_OPTIONS).clean if hasattr(nh3, "Cleaner") else functools.partial(nh3.clean, **_NH3_OPTIONS)
+)
+
+
 def _sanitize_tree(root: etree._Element) -> str:
     markup = etree.tostring(root, encoding="unicode", method="html")
-    return nh3.clean(markup, **_NH3_OPTIONS).strip()
+    return _nh3_clean(markup).strip()
 
 
 def sanitize_and_flatten(markup: str | None) -> tuple[str | None, str | None]:

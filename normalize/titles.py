@@ -66,6 +66,16 @@ _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 _DOUBLED_SEPARATOR = re.compile(r"\s([-–—])\s+[-–—]\s")
 
 
+def _may_hold_reference(title: str) -> bool:
+    """False when :data:`REFERENCE_SUFFIX` cannot match ``title``: it holds neither "ref" nor
+    "réf" in any case (the pattern's ``r[ée]f``; no other character matches r, é, e or f
+    ignoring case). Most titles hold none, and the pattern is tried at every character.
+    Removing gender markers only puts spaces in: it never makes a "ref" appear.
+    """
+    lowered = title.lower()
+    return "ref" in lowered or "réf" in lowered
+
+
 def strip_gender_markers(text: str) -> str:
     """Remove every gender marker (see the module docstring) and tidy the spaces it leaves.
 
@@ -92,9 +102,12 @@ def clean_title(text: str | None) -> str | None:
     title = clean_text(text)  # whitespace collapsed: what REFERENCE_SUFFIX expects
     if not title:
         return None
-    title = REFERENCE_SUFFIX.sub("", title)
+    referenced = _may_hold_reference(title)
+    if referenced:
+        title = REFERENCE_SUFFIX.sub("", title)
     title = _SPACES.sub(" ", GENDER_MARKER.sub(" ", title)).strip()
-    title = REFERENCE_SUFFIX.sub("", title)  # "Titre - Réf. 12 (H/F)" and "Titre (H/F) - Réf. 12"
+    if referenced:  # "Titre - Réf. 12 (H/F)" and "Titre (H/F) - Réf. 12"
+        title = REFERENCE_SUFFIX.sub("", title)
     title = _EDGE_SEPARATORS.sub("", title)
     # a bracket left empty ("Titre ( )") or a doubled separator ("A - - B")
     title = _EMPTY_BRACKETS.sub("", title)

@@ -523,3 +523,27 @@ def test_bad_input_never_raises(raw: dict[str, Any]) -> None:
     assert isinstance(posting, NormalizedPosting)
     assert posting.source == "x"
     assert isinstance(posting.record(), dict)
+
+
+RAW_WITH_WARNINGS = {
+    "source": "s", "kind": "api", "reference": "R-1", "url": "http://x.invalid/1",
+    "title": "Développeur Python - Réf. 2026-12 (H/F)", "employer": "DINUM",
+    "category": "A ou B", "contract": "Mission floue", "public_service": "Fonction inconnue",
+    "remote": "Selon humeur", "salary": "Salaire mystère", "published": "bientôt", "deadline": "31/02/2026",
+    "job_labels": ["Label inconnu", "Numérique"], "description_html": "<p>Python, SQL</p>",
+}
+
+
+def test_cached_readings_give_the_same_record_and_warnings_every_time():
+    """Labels, salaries, dates and titles are read once and remembered: a second posting
+    with the same values must still get every warning (in a list of its own) and an
+    evidence that is its own copy."""
+    first = normalize_posting(RAW_WITH_WARNINGS, crawl_time=CRAWL)
+    first.job_family_evidence["matches"][0]["text"] = "changed by a caller"
+    second = normalize_posting(RAW_WITH_WARNINGS, crawl_time=CRAWL)
+    third = normalize_posting(RAW_WITH_WARNINGS, crawl_time=CRAWL)
+    assert second.record() == third.record()
+    assert second.job_family_evidence["matches"][0]["text"] != "changed by a caller"
+    assert second.warnings is not third.warnings
+    assert [w.split(":")[0] for w in second.warnings] == [
+        "salary", "public_service", "category", "contract", "remote", "published", "deadline"]

@@ -71,3 +71,46 @@ def test_fold_agrees_on_every_code_point():
     for start in range(0, len(ALL_CHARS), chunk):
         text = " ".join(ALL_CHARS[start:start + chunk])
         assert fold(text) == reference_fold(text), start
+
+
+# ------------------------------------------------------------------ description flattening
+from normalize.text import _collapse_whitespace_runs, _tidy_lines  # noqa: E402
+from normalize.titles import _may_hold_reference  # noqa: E402
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "\n\t ", "a", " a", "a ", "  a  b  ", "\u00a0x\u202fy\u2028", "<p>a</p>\n\n<p> b </p>\t",
+    "x\x1cy\x1dz\x1ew\x1f ", "\u3000",
+])
+def test_collapse_whitespace_runs_is_the_regex(text):
+    assert _collapse_whitespace_runs(text) == _WS.sub(" ", text)
+
+
+def test_collapse_whitespace_runs_agrees_with_the_regex_on_every_code_point():
+    chunk = 4096
+    for start in range(0, len(ALL_CHARS), chunk):
+        text = "a".join(ALL_CHARS[start:start + chunk])
+        assert _collapse_whitespace_runs(text) == _WS.sub(" ", text), start
+
+
+def reference_tidy_lines(text: str) -> str:
+    text = re.sub(r" *\n *", "\n", re.sub(r" {2,}", " ", text))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "\n", "\n\n\n\n", "\n\nTitre\n\n- a \n-  b\n\n\n\nFin  ", "  a  \n  b  ", "a \n \n \n b",
+    "\n\n \n\n x", "x \n", " \nx", "a\u00a0\nb", "\t a \t\n", "p1\n\n\n\n\np2 \n\n",
+])
+def test_tidy_lines_is_the_regexes(text):
+    assert _tidy_lines(text) == reference_tidy_lines(text)
+
+
+def test_reference_prefilter_knows_every_character_the_pattern_accepts():
+    """REFERENCE_SUFFIX's ``r[ée]f`` ignores case: every character it accepts must lower to
+    one the prefilter looks for, or a title holding it would keep its reference."""
+    for letters, lowered in (("r", "r"), ("[ée]", "eé"), ("f", "f")):
+        accepted = re.findall(letters, ALL_CHARS, re.IGNORECASE)
+        assert accepted and {c.lower() for c in accepted} <= set(lowered), letters
+    assert _may_hold_reference("Architecte - RÉF. 2026-1") and _may_hold_reference("x Ref 12")
+    assert not _may_hold_reference("Développeur (H/F)")
