@@ -1225,6 +1225,8 @@ def _load_candidates(session: Any, new: Sequence[DedupRecord], config: DedupConf
 
     columns = _posting_columns(config)
     in_offer = (Posting.offer_id.is_not(None), Posting.is_digital.is_(True))
+    if session.scalar(select(Posting.id).where(*in_offer).limit(1)) is None:
+        return []  # no offer yet (a first crawl): every query below would find nothing
     found: dict[int, DedupRecord] = {}
 
     def load(condition: Any) -> None:
@@ -1273,12 +1275,12 @@ def dedup_pending(session: Any, *, run_id: int | None, config: DedupConfig | Non
     postings the first one assigned no longer pending — instead of founding the same
     offers a second time.
     """
-    from sqlalchemy import insert, select, update
+    from sqlalchemy import select, update
 
     from storage.locks import DEDUP_STEP, hold_step_lock
     from storage.models import Offer, OfferMerge, Posting
     from storage.offers import offer_id_for, refresh_offers
-    from storage.postings import chunked
+    from storage.postings import chunked, insert_rows, update_rows
 
     config = config or DedupConfig()
     t0 = time.perf_counter()
@@ -1315,8 +1317,7 @@ def dedup_pending(session: Any, *, run_id: int | None, config: DedupConfig | Non
             known.update(session.scalars(select(Offer.id).where(Offer.id.in_(batch))))
         new_offers = [{"id": offer_of[r.key], "title": r.title or "", "status": "active"}
                       for r in founders if offer_of[r.key] not in known]
-        for batch in chunked(new_offers):
-            session.execute(insert(Offer), batch)
+        insert_rows(session, Offer, new_offers)
         result.offers_created = len(new_offers)
         merges: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
@@ -1331,10 +1332,8 @@ def dedup_pending(session: Any, *, run_id: int | None, config: DedupConfig | Non
             elif d.rule == "fuzzy":
                 result.fuzzy_matches += 1
         result.postings_merged = result.reference_matches + result.fuzzy_matches
-        for batch in chunked(updates):
-            session.execute(update(Posting), batch)
-        for batch in chunked(merges):
-            session.execute(insert(OfferMerge), batch)
+        update_rows(session, Posting, updates)
+        insert_rows(session, OfferMerge, merges)
     for batch in chunked(clear):
         session.execute(update(Posting).where(Posting.id.in_(batch)).values(dedup_pending=False)
                         .execution_options(synchronize_session=False))

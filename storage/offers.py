@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session
 
 from normalize.text import fold
 from storage.models import RECORD_FIELDS, Change, Offer, OfferMerge, Posting
-from storage.postings import as_change_text, change_row, chunked, insert_changes
+from storage.postings import as_change_text, change_row, chunked, insert_changes, update_rows
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,10 @@ COUNTED_FIELDS: tuple[str, ...] = (
 FIELD_GROUPS: tuple[tuple[str, ...], ...] = (("salary_min", "salary_max"), ("description", "description_html"))
 
 _GROUP_OF: dict[str, tuple[str, ...]] = {name: group for group in FIELD_GROUPS for name in group}
+
+#: the record fields as the merge takes them, in order: each group once, every other field alone
+_MERGE_GROUPS: tuple[tuple[str, ...], ...] = tuple(dict.fromkeys(_GROUP_OF.get(name, (name,))
+                                                                 for name in RECORD_FIELDS))
 
 #: offer columns whose change writes a ``changes`` row
 TRACKED_FIELDS: tuple[str, ...] = (*RECORD_FIELDS, "status")
@@ -141,22 +145,22 @@ def merge_postings(postings: Iterable[Mapping[str, Any]]) -> Merged:
     >>> m.values["title"], m.values["ministry"], m.values["published_at"]
     ('Développeur back-end Python', 'Services du Premier ministre', datetime.date(2026, 11, 17))
     """
-    order = sorted((p for p in postings if p.get("is_digital", True) is not False), key=rank_key)
+    order = [p for p in postings if p.get("is_digital", True) is not False]
+    if len(order) > 1:  # most offers have one posting: nothing to rank
+        order.sort(key=rank_key)
     values: dict[str, Any] = {}
     provenance: dict[str, Any] = {}
-    for name in RECORD_FIELDS:
-        if name in values:
-            continue
-        group = _GROUP_OF.get(name, (name,))
-        giver = None
-        if name == "published_at":
-            dated = [p for p in order if p.get("published_at") is not None]
-            giver = min(dated, key=lambda p: p["published_at"]) if dated else None
+    for group in _MERGE_GROUPS:
+        giver: Mapping[str, Any] | None
+        if group == ("published_at",):
+            giver = min((p for p in order if p.get("published_at") is not None),
+                        key=lambda p: p["published_at"], default=None)
         else:
             giver = next((p for p in order if any(p.get(g) is not None for g in group)), None)
+        source = None if giver is None else giver.get("id", giver.get("reference"))
         for g in group:
             values[g] = giver.get(g) if giver is not None else None
-            provenance[g] = None if giver is None else giver.get("id", giver.get("reference"))
+            provenance[g] = source
     return Merged(values, provenance, order)
 
 
@@ -233,8 +237,7 @@ def refresh_offers(session: Session, offer_ids: Iterable[str], *, run_id: int | 
             changed_count += changed
             if values is not None:
                 updates.append(values)
-        if updates:
-            session.execute(update(Offer), updates, execution_options={"synchronize_session": False})
+        update_rows(session, Offer, updates)
         for offer in empty:
             changes.append(change_row("offer", offer["id"], "status", offer["status"], "deleted",
                                       run_id=run_id, at=now))

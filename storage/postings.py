@@ -47,13 +47,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import CursorResult, String, delete, insert, or_, select, text, update
+from sqlalchemy import CursorResult, String, Table, Update, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from normalize.record import NormalizedPosting
-from storage.models import RECORD_FIELDS, Change, NonOfferPage, Posting
+from storage.models import RECORD_FIELDS, Base, Change, NonOfferPage, Posting
 from storage.types import utcnow
 
 if TYPE_CHECKING:  # the shape only: storage never imports crawlers at run time
@@ -148,6 +149,8 @@ def as_change_text(value: Any) -> str | None:
     """
     if value is None:
         return None
+    if type(value) is str:  # most values: the checks below would all fail first
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (date, datetime)):
@@ -165,10 +168,52 @@ def change_row(entity: str, entity_id: str | int, name: str, old: Any, new: Any,
             "run_id": run_id, "changed_at": at}
 
 
+def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT ``rows`` (dicts with the same keys) into ``model``'s table: one executemany.
+
+    A Core INSERT, not the ORM's bulk INSERT: the ORM leaves the None values of each row
+    out of its INSERT and groups consecutive rows by the keys left, so rows holding nulls
+    in different columns (a change with no old value, a posting without a deadline) went
+    one statement each — most of the time of storing a first crawl. Here a None is bound
+    as NULL, which is what the ORM's omission gave too: no column written with a None
+    here has a default that an omission would have applied (JSON columns store None as
+    JSON ``null`` either way). Columns absent from the rows take their defaults, row by
+    row, as before. Nothing when ``rows`` is empty.
+    """
+    if rows:
+        session.execute(insert(model.__table__), list(rows))
+
+
+#: the name of the primary-key parameter of :func:`update_rows` (a column's own name is
+#: reserved by Core for its SET clause)
+_ID_PARAM = "b_id"
+
+
+@lru_cache(maxsize=32)
+def _update_by_id(table: Table, columns: tuple[str, ...]) -> Update:
+    """``UPDATE table SET col = :col, … WHERE id = :b_id``, built once per shape."""
+    return (update(table).where(table.c.id == bindparam(_ID_PARAM))
+            .values({name: bindparam(name) for name in columns}))
+
+
+def update_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
+    """UPDATE the rows of ``model``'s table by primary key ``id``: one executemany.
+
+    Every row sets the columns of the first row's keys (but ``id``); all rows must have
+    the same keys. A Core UPDATE rather than the ORM's "bulk UPDATE by primary key": the
+    same statement, without the ORM's per-row bookkeeping (which costs as much as the
+    parameter processing itself on the thousands of rows of a first crawl). Like the ORM
+    bulk form, objects held by the session are not refreshed: callers expire them.
+    """
+    if not rows:
+        return
+    columns = tuple(name for name in rows[0] if name != "id")
+    session.execute(_update_by_id(model.__table__, columns), [{**row, _ID_PARAM: row["id"]} for row in rows])
+
+
 def insert_changes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Write ``changes`` rows in one bulk INSERT (nothing when ``rows`` is empty)."""
-    if rows:
-        session.execute(insert(Change), list(rows))
+    insert_rows(session, Change, rows)
 
 
 def content_hash(values: Mapping[str, Any]) -> str:
@@ -177,12 +222,9 @@ def content_hash(values: Mapping[str, Any]) -> str:
     Each field is its :func:`as_change_text` form followed by a record separator; null
     is a lone NUL byte, so that null and "" differ.
     """
-    digest = hashlib.sha256()
-    for name in TRACKED_FIELDS:
-        text_value = as_change_text(values.get(name))
-        digest.update(b"\x00" if text_value is None else text_value.encode("utf-8", "surrogatepass"))
-        digest.update(b"\x1e")
-    return digest.hexdigest()
+    texts = [as_change_text(values.get(name)) for name in TRACKED_FIELDS]
+    joined = "".join("\x00\x1e" if t is None else t + "\x1e" for t in texts)
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()  # one update: same digest
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -413,10 +455,9 @@ def upsert_postings(session: Session, items: Sequence[tuple[NormalizedPosting, M
         })
 
     if inserts:
-        session.execute(insert(Posting), inserts)
+        insert_rows(session, Posting, inserts)
         _keep_statistics_fresh(session, len(inserts))
-    if full_updates:
-        session.execute(update(Posting), full_updates)
+    update_rows(session, Posting, full_updates)
     for fetched, ids in touch.items():
         values: dict[str, Any] = {"last_seen_at": seen_at, "last_run_id": run_id}
         if fetched:
