@@ -2,10 +2,11 @@
 
 :class:`JobPostingPage` finds the page's JobPosting wherever it sits — alone, inside an
 ``@graph`` next to a WebPage/BreadcrumbList/Organization, or in the second of several
-scripts — with extruct (:func:`crawlers.pages.jsonld_objects`: a UTF-8 BOM, stray
-whitespace and ASCII escapes such as ``\\u00e9`` are fine). A page without a JobPosting (the
-home page, an about page, a removed offer) gives ``job_posting is None`` and
-``to_raw() is None``: the spider counts it as a non-offer page.
+scripts — found with ``<link rel=canonical>`` in one walk of the page
+(:func:`jsonld_scripts`) and read as extruct reads them (:func:`read_jsonld`: a UTF-8 BOM,
+stray whitespace, ASCII escapes such as ``\\u00e9``, HTML/JS comment lines are fine). A
+page without a JobPosting (the home page, an about page, a removed offer) gives
+``job_posting is None`` and ``to_raw() is None``: the spider counts it as a non-offer page.
 
 Raw values are the JSON-LD's own, with HTML entities decoded in the text fields
 ("proximit&eacute;" → "proximité"); ``description`` stays HTML, ``baseSalary`` stays the
@@ -18,16 +19,72 @@ Raw values are the JSON-LD's own, with HTML entities decoded in the text fields
 
 from __future__ import annotations
 
+import json
+import logging
 from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin
 
-from lxml.cssselect import CSSSelector
-
 from crawlers.items import RawPosting
-from crawlers.pages import clean_text, first, has_type, jsonld_objects, parse_html
+from crawlers.pages import _JSON_JUNK, _flatten, _jsonld_extractor, clean_text, first, has_type, parse_html
 
-_CANONICAL = CSSSelector('link[rel="canonical"]')
+log = logging.getLogger(__name__)
+
+JSONLD_TYPE = "application/ld+json"
+
+
+def jsonld_scripts(doc: Any) -> tuple[list[Any], Any]:
+    """The page's ``<script type="application/ld+json">`` elements and its first ``<link
+    rel="canonical">`` (None without), in one walk of the tree.
+
+    The same elements as the CSS selectors ``script[type="application/ld+json"]`` and
+    ``link[rel="canonical"]`` (exact attribute values), in document order; one ``iter``
+    restricted to the two tags costs half as much as the two selectors' walks over the page.
+    """
+    scripts: list[Any] = []
+    canonical = None
+    for el in doc.iter("script", "link"):
+        if el.tag == "script":
+            if el.get("type") == JSONLD_TYPE:
+                scripts.append(el)
+        elif canonical is None and el.get("rel") == "canonical":
+            canonical = el
+    return scripts, canonical
+
+
+def read_jsonld(scripts: list[Any]) -> tuple[list[dict[str, Any]], int]:
+    """Every JSON-LD object of ``scripts`` (``@graph`` members included) and the count of
+    scripts that could not be read: what :func:`crawlers.pages.jsonld_objects` gives, faster.
+
+    Each script is read on its own (one broken script does not hide the others), after
+    stripping a UTF-8 BOM and stray whitespace. extruct's reader first tries
+    ``json.loads(strict=False)`` on the script's text (lxml's HTML parser keeps a script's
+    content as one text node) and keeps a dict, or a list's truthy members; that is done
+    here directly, and only a script plain JSON refuses (HTML or ``//`` comment lines,
+    trailing commas…) goes to extruct and its lenient fallback. Going through extruct for
+    every script cost more than the JSON parsing itself (an XPath compiled per script).
+    """
+    objects: list[dict[str, Any]] = []
+    invalid = 0
+    for script in scripts:
+        raw = script.text or ""
+        cleaned = raw.strip(_JSON_JUNK)
+        if not cleaned:
+            continue
+        try:
+            data = json.loads(cleaned, strict=False)
+        except ValueError:
+            script.text = cleaned  # extruct reads the element's text
+            try:
+                items = _jsonld_extractor().extract_items(script)
+            except (ValueError, TypeError) as exc:
+                invalid += 1
+                log.debug("unreadable JSON-LD script: %s", exc)
+                continue
+        else:
+            items = [i for i in (data if isinstance(data, list) else [data] if isinstance(data, dict) else []) if i]
+        objects.extend(_flatten(items))
+    return objects, invalid
 
 
 def _name(value: Any) -> str | None:
@@ -50,8 +107,8 @@ class JobPostingPage:
 
     def __init__(self, text: str | bytes | None, url: str) -> None:
         self.url = url
-        self._doc = parse_html(text)
-        self._objects, self.invalid_scripts = jsonld_objects(self._doc)
+        scripts, self._canonical = jsonld_scripts(parse_html(text))
+        self._objects, self.invalid_scripts = read_jsonld(scripts)
 
     @cached_property
     def job_posting(self) -> dict[str, Any] | None:
@@ -78,7 +135,7 @@ class JobPostingPage:
         url = self._get("url")
         if isinstance(url, str) and url.strip():
             return urljoin(self.url, url.strip())
-        link = first(_CANONICAL(self._doc))
+        link = self._canonical
         href = (link.get("href") or "").strip() if link is not None else ""
         return urljoin(self.url, href) if href else self.url
 

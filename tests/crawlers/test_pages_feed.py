@@ -9,7 +9,8 @@ import pytest
 from crawl_kit import BASE_URLS, DATA
 from expected_tables import record_rows, tables
 
-from crawlers.pages.feed import FeedOfferPage, category_kind, offer_text_html, parse_feed
+import crawlers.pages.feed as feed_module
+from crawlers.pages.feed import FeedOfferPage, category_kind, offer_text_html, parse_feed, plain_rss_entries
 
 BASE = BASE_URLS["feed"]
 #: per digital reference: (Localisation, Type de contrat, Catégorie, Télétravail, Rémunération, Date limite)
@@ -226,3 +227,81 @@ def test_titles_of_a_utf8_feed_are_read_as_written(title):
     latin1 = xml.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"').decode("utf-8").encode("latin-1", "replace")
     if "–" not in title and "·" not in title:
         assert parse_feed(latin1, "x").entries[0].title == title
+
+
+def _read(data: bytes) -> tuple[str, str | None, list[dict]]:
+    """What parse_feed gives of ``data``: version, error, every entry and its raw posting."""
+    feed = parse_feed(data, "x")
+    return feed.version, feed.error, [vars(entry) | {"raw": vars(entry.to_raw("s"))} for entry in feed.entries]
+
+
+def _read_by_feedparser(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str | None, list[dict]]:
+    """:func:`_read` with feedparser alone (the plain reading turned off)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(feed_module, "plain_rss_entries", lambda _data: None)
+        return _read(data)
+
+
+def _item(*children: str, channel: str = "") -> bytes:
+    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+            'xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>Offres</title>'
+            '<atom:link href="https://example.org/rss.xml" rel="self" type="application/rss+xml"/>'
+            f'{channel}<item>{"".join(children)}</item></channel></rss>').encode("utf-8")
+
+
+#: items the plain reading reads: same entries as feedparser's
+PLAIN_ITEMS = {
+    "whole item": _item("<title> Data  analyst (H/F) </title>", "<link>https://e.org/o/1.html</link>",
+                        '<guid isPermaLink="false">ETA-1</guid>', "<pubDate>Mon, 07 Dec 2026 22:50:00 +0100</pubDate>",
+                        "<dc:creator>Communaut&#xE9; d&#x27;agglom&#233;ration</dc:creator>",
+                        "<description><![CDATA[<p>Ville &amp; <b>CCAS</b></p>]]></description>",
+                        "<category>Catégorie A</category>", "<category>Informatique</category>",
+                        "<category>Informatique</category>", "<category> </category>"),
+    "permalink guid, no link": _item("<title>x</title>", "<guid>https://e.org/o/2.html</guid>"),
+    "guid after link": _item("<link>https://e.org/o/3</link>", '<guid isPermaLink="true">https://e.org/g/3</guid>'),
+    "guid before link": _item("<guid>https://e.org/g/4</guid>", "<link>https://e.org/o/4</link>"),
+    "empty elements": _item("<title/>", "<link></link>", "<guid/>", "<pubDate> </pubDate>", "<description/>"),
+    "escaped markup": _item("<title>A &lt;b&gt; B</title>", "<description>&lt;p&gt;x&lt;/p&gt;</description>"),
+    "comment in a value": _item("<title>Chef <!-- x --> de projet</title>", "<guid>g</guid>"),
+    "non-breaking space": _item("<title>Ingénieur réseau\u00a0(F/H)</title>", "<guid>g</guid>"),
+    "typographic text": _item("<title>Ingénieur·e « réseau » – Télécoms’</title>", "<guid>g</guid>"),
+    "channel image": _item("<title>x</title>", channel="<image><url>https://e.org/i.png</url><title>i</title></image>"),
+    "no declaration": _item("<title>Développeur</title>").replace(b'<?xml version="1.0" encoding="UTF-8"?>', b""),
+}
+#: documents left to feedparser, whose reading of them differs or may differ
+NOT_PLAIN = {
+    "latin-1": _item("<title>x</title>").replace(b"UTF-8", b"ISO-8859-1"),
+    "double-encoded text": _item("<title>Ã©tÃ©</title>"),
+    "text feedparser takes for double-encoded": _item("<title>PROXIMITÉ\u00a0(F/H)</title>"),
+    "C1 control": _item("<title>x&#x85;y</title>"),
+    "link with an entity": _item("<link>https://e.org/o?a=1&amp;b=2</link>"),
+    "extra slashes": _item("<link>https:///e.org/o</link>"),
+    "markup in a value": _item("<description><p>x</p></description>"),
+    "repeated title": _item("<title>a</title>", "<title>b</title>"),
+    "other element": _item("<title>a</title>", "<author>a@e.org (A)</author>"),
+    "category domain": _item('<category domain="x">Informatique</category>'),
+    "base URI": _item("<title>a</title>", channel='<link xml:base="https://e.org/">x</link>'),
+    "atom": (DATA / "jobs.xml").read_bytes(),
+    "rss 0.91": _item("<title>a</title>").replace(b'version="2.0"', b'version="0.91"'),
+    "not well-formed": _item("<title>a &nbsp; b</title>"),
+    "doctype after a long comment": _item("<title>&x;</title>").replace(
+        b"?>", b"?>\n<!--" + b" " * 2000 + b'-->\n<!DOCTYPE rss [<!ENTITY x "y">]>', 1),
+}
+
+
+@pytest.mark.parametrize("data", PLAIN_ITEMS.values(), ids=PLAIN_ITEMS.keys())
+def test_the_plain_rss_reading_gives_feedparsers_entries(data, monkeypatch):
+    assert plain_rss_entries(data) is not None
+    assert _read(data) == _read_by_feedparser(data, monkeypatch)
+
+
+@pytest.mark.parametrize("data", NOT_PLAIN.values(), ids=NOT_PLAIN.keys())
+def test_other_documents_are_left_to_feedparser(data):
+    assert plain_rss_entries(data) is None
+
+
+def test_the_sample_feed_is_read_plainly_with_feedparsers_entries(samples_dir, monkeypatch):
+    data = (samples_dir / "feed" / "samples" / "offres" / "rss.xml").read_bytes()
+    assert plain_rss_entries(data) is not None
+    read = _read(data)
+    assert len(read[2]) == 12 and read == _read_by_feedparser(data, monkeypatch)

@@ -11,7 +11,8 @@ import pytest
 from crawl_kit import BASE_URLS
 from expected_tables import record_rows, tables
 
-from crawlers.pages.jobposting import JobPostingPage
+from crawlers.pages import jsonld_objects, parse_html
+from crawlers.pages.jobposting import JobPostingPage, jsonld_scripts, read_jsonld
 
 BASE = BASE_URLS["jobposting"]
 #: per reference: raw employmentType, occupationalCategory, remote, (salary min, max, unit), parent ministry,
@@ -150,3 +151,32 @@ def test_url_falls_back_to_canonical_then_page_url():
 def test_no_crash_on_bad_input(text):
     page = JobPostingPage(text, "https://a.fr/")
     assert page.to_raw("s") is None
+
+
+#: script texts of every shape: read_jsonld must give what extruct (jsonld_objects) gives
+SCRIPT_SHAPES = {
+    "object": json.dumps(POSTING), "BOM and blank lines": "\ufeff\n\n " + json.dumps(POSTING) + "\n",
+    "zero-width space": "\u200b" + json.dumps(POSTING), "array with empties": f'[{{}}, null, 0, "", {json.dumps(POSTING)}]',
+    "nested @graph": json.dumps({"@graph": [{"@type": "WebPage"}, {"@graph": [POSTING]}]}),
+    "HTML comment line": "<!-- Yoast SEO -->\n" + json.dumps(POSTING), "JS comment line": "// data\n" + json.dumps(POSTING),
+    "block comment": "/* data */" + json.dumps(POSTING), "trailing comma": json.dumps(POSTING)[:-1] + ",}",
+    "control characters in strings": json.dumps(POSTING).replace("Dev", "D\tev\n"), "empty object": "{}",
+    "escaped slashes": json.dumps(POSTING).replace("/", "\\/"), "not JSON": "{not json", "scalar": '"text"',
+    "whitespace only": " \n ", "CDATA": "<![CDATA[" + json.dumps(POSTING) + "]]>",
+}
+
+
+@pytest.mark.parametrize("script", SCRIPT_SHAPES.values(), ids=SCRIPT_SHAPES.keys())
+def test_jsonld_reading_is_extructs(script):
+    text = _html('{"@type": "BreadcrumbList"}', script, canonical="https://a.fr/c/")
+    scripts, canonical = jsonld_scripts(parse_html(text))
+    assert read_jsonld(scripts) == jsonld_objects(parse_html(text))
+    assert canonical is not None and canonical.get("href") == "https://a.fr/c/"
+
+
+def test_jsonld_scripts_takes_exact_types_and_the_first_canonical_link():
+    text = ('<html><head><link rel="canonical" href="/1"><link rel="canonical" href="/2"><link rel="alternate" href="/3">'
+            '<script type="application/json">{}</script><script type="application/ld+json">{"a": 1}</script></head>'
+            '<body><script>var x;</script><script type="application/ld+json">{"b": 2}</script></body></html>')
+    scripts, canonical = jsonld_scripts(parse_html(text))
+    assert [s.text for s in scripts] == ['{"a": 1}', '{"b": 2}'] and canonical.get("href") == "/1"
