@@ -34,12 +34,11 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
 
-import lxml.etree
 from lxml.cssselect import CSSSelector
 
 from crawlers.items import RawPosting
@@ -47,49 +46,59 @@ from crawlers.pages import (
     all_text,
     fingerprint,
     first,
+    has_classes,
     has_type,
     jsonld_objects,
     label_key,
     outer_html,
     parse_html,
+    select,
     text_of,
 )
 from normalize.text import clean_whitespace
 
-# ---------------------------------------------------------------- listing selectors
-_CARDS = CSSSelector("ul.fr-grid-row > li.fr-col-12.item > div.fr-card.fr-card--offer")
-_CARD_LINK = CSSSelector("h3.fr-card__title a")
-_CARD_DOMAIN = CSSSelector("div.fr-card__start .fr-tag")
-_CARD_FACTS = CSSSelector("ul.fr-card__desc > li")
-_NEXT_LINK = CSSSelector("nav.fr-pagination a.fr-pagination__link--next")
-_PAGE_LINKS = CSSSelector("nav.fr-pagination a[href]")
-_HIDDEN_LABEL = CSSSelector(".sr-only")
-_STRONG = CSSSelector("strong")
+# ---------------------------------------------------------------- selectors
+# The pages are parsed into plain ``lxml.etree`` elements (``parse_html(…, html_elements=False)``)
+# and most selectors are written with :func:`~crawlers.pages.select`, their CSS in their
+# docstring or comment: lxml's C tag filter hands Python only the elements of the selector's
+# tag, where cssselect's XPath tests the class of every element of the scope with
+# ``normalize-space()`` (the hero of an offer page: ~15 µs against ~100 µs), and a small
+# scope (a card, an ``li``) is searched without an XPath evaluation's set-up. The one search
+# of a whole listing page for its cards stays a CSSSelector: a single call, faster there.
+_OFFER_CARDS = CSSSelector("ul.fr-grid-row > li.fr-col-12.item > div.fr-card.fr-card--offer")
 
-# ---------------------------------------------------------------- offer page selectors
-_OFFER_MAIN = CSSSelector("main.main-content-single-offer")
-_ANY_MAIN = CSSSelector("main")
-_HERO = CSSSelector("div.strate-hero-offer")
-_H1 = CSSSelector("h1")
-_H2 = CSSSelector("h2")
-_REFERENCE_LINE = CSSSelector("p.number")
-_VERSANT = CSSSelector("li.ic--file")
-_EMPLOYER = CSSSelector("li.ic--user")
-_PLACE = CSSSelector("li.ic--pin")
-_DOMAIN_TAG = CSSSelector('a.fr-tag[href*="/metiers/"]')
-_CELLS = CSSSelector("ul.table > li.table-cell")
-_SALARY_RANGES = CSSSelector(".offer-result")
-_PARAGRAPHS = CSSSelector("p")
-_ACCORDIONS = CSSSelector("section.fr-accordion")
-_ACCORDION_TITLE = CSSSelector(".fr-accordion__btn, .fr-accordion__title")
-_ACCORDION_BODY = CSSSelector(".fr-collapse")
-_CALLOUTS = CSSSelector(".fr-callout")
-_CALLOUT_TITLE = CSSSelector(".fr-callout__title")
-_CALLOUT_TEXT = CSSSelector(".fr-callout__text")
-_LINKS = CSSSelector("a[href]")
-_BUTTONS = CSSSelector("button")
-_CANONICAL = CSSSelector('link[rel="canonical"]')
-_HIDDEN_INPUTS = lxml.etree.XPath('//input[@type = "hidden"]')
+
+def _children_of(scope: Any, tag: str, classes: tuple[str, ...], parent: str, *parent_classes: str) -> Iterator[Any]:
+    """CSS ``parent.classes… > tag.classes…`` called on ``scope``, in document order."""
+    for el in scope.iterdescendants(tag):
+        if has_classes(el, *classes) and _is(el.getparent(), parent, *parent_classes):
+            yield el
+
+
+def _inside(outer: Iterator[Any], tag: str, *classes: str) -> Iterator[Any]:
+    """CSS ``A tag.classes…`` (``outer`` the ``A`` matches, in document order): the first
+    element yielded is the first match in document order, which is all it is used for."""
+    for scope in outer:
+        for el in select(scope, tag, *classes):
+            if el is not scope:
+                yield el
+
+
+def _is(el: Any, tag: str, *classes: str) -> bool:
+    """Whether ``el`` (maybe None) is a ``tag.classes…``."""
+    return el is not None and el.tag == tag and has_classes(el, *classes)
+
+
+def _accordion_title(section: Any) -> Any:
+    """``.fr-accordion__btn, .fr-accordion__title`` (the first of either)."""
+    return first(el for el in select(section, "*")
+                 if has_classes(el, "fr-accordion__btn") or has_classes(el, "fr-accordion__title"))
+
+
+def _links(scope: Any) -> Iterator[Any]:
+    """``a[href]``."""
+    return (a for a in scope.iter("a") if a.get("href") is not None)
+
 
 #: the page number at the end of a listing URL's path: ``…/page/12/``
 _PAGE_NUMBER = re.compile(r"/page/(\d+)/?$")
@@ -146,25 +155,87 @@ def _department_code(text: str | None) -> str | None:
 
 
 # ====================================================================== listing
-@dataclass(frozen=True)
 class PepCard:
-    """What one listing card says (raw, as published)."""
+    """What one listing card says (raw, as published), one property per field.
 
-    url: str
-    reference: str | None
-    title: str | None
-    employer: str | None
-    location: str | None          # the card's place label without its code: "Paris", "Seine Saint Denis"
-    department_code: str | None   # the code in ``<strong>(…)</strong>``: "75", "2A", "974"
-    versant: str | None           # "Fonction publique de l'État"
-    published: str | None         # the date after "En ligne depuis le": "20 novembre 2026"
-    domain: str | None            # the domain tag: "Numérique"
-    listing_key: str              # hash of the card's text: changes when the card changes
+    Its identity (:attr:`url`, :attr:`reference`, :attr:`listing_key`) is read at once: it
+    is all an incremental crawl needs of the cards it skips, most of them. The other fields
+    are read from the card's markup when first asked for.
+    """
+
+    def __init__(self, card: Any, link: Any, page_url: str) -> None:
+        self._card, self._link = card, link
+        #: the offer page's URL, absolute
+        self.url: str = urljoin(page_url, link.get("href").strip())
+        self.reference = reference_from_url(self.url)
+        #: hash of the card's text: changes when the card changes
+        self.listing_key = fingerprint(self.url, all_text(card))
+
+    @classmethod
+    def read(cls, card: Any, page_url: str) -> PepCard | None:
+        """The card ``div.fr-card--offer``, None when it has no usable link
+        (``h3.fr-card__title a[href]``)."""
+        link = first(a for a in _inside(select(card, "h3", "fr-card__title"), "a") if a.get("href", "").strip())
+        if link is None:
+            return None
+        return cls(card, link, page_url)
+
+    def __repr__(self) -> str:
+        return f"PepCard(url={self.url!r}, reference={self.reference!r}, listing_key={self.listing_key!r})"
 
     @property
     def listing_ref(self) -> str:
         """The card's identity in the listing: its reference (else its URL)."""
         return self.reference or self.url
+
+    @cached_property
+    def _facts(self) -> dict[str, Any]:
+        """The ``ul.fr-card__desc > li`` facts: field → its ``li`` (the first of each), found
+        by the hidden label (:data:`_CARD_LABELS`), else the icon class (:data:`_CARD_ICONS`)."""
+        facts: dict[str, Any] = {}
+        for li in _children_of(self._card, "li", (), "ul", "fr-card__desc"):
+            label = label_key(text_of(first(select(li, "*", "sr-only")), with_hidden=True))
+            field = _CARD_LABELS.get(label) or next(
+                (f for cls, f in _CARD_ICONS.items() if cls in (li.get("class") or "").split()), None)
+            if field and field not in facts:
+                facts[field] = li
+        return facts
+
+    @cached_property
+    def title(self) -> str | None:
+        return text_of(self._link)
+
+    @cached_property
+    def employer(self) -> str | None:
+        return text_of(self._facts.get("employer"))
+
+    @cached_property
+    def location(self) -> str | None:
+        """The card's place label without its code: "Paris", "Seine Saint Denis"."""
+        li = self._facts.get("location")
+        return None if li is None else text_of(li, skip=li.iter("strong"))
+
+    @cached_property
+    def department_code(self) -> str | None:
+        """The code in ``<strong>(…)</strong>``: "75", "2A", "974"."""
+        li = self._facts.get("location")
+        return None if li is None else _department_code(text_of(li))
+
+    @cached_property
+    def versant(self) -> str | None:
+        """"Fonction publique de l'État"."""
+        return text_of(self._facts.get("versant"))
+
+    @cached_property
+    def published(self) -> str | None:
+        """The date after "En ligne depuis le": "20 novembre 2026"."""
+        li = self._facts.get("published")
+        return None if li is None else clean_whitespace(_ONLINE_SINCE.sub("", text_of(li) or ""))
+
+    @cached_property
+    def domain(self) -> str | None:
+        """The domain tag (``div.fr-card__start .fr-tag``): "Numérique"."""
+        return text_of(first(_inside(select(self._card, "div", "fr-card__start"), "*", "fr-tag")))
 
 
 class PepListingPage:
@@ -172,7 +243,7 @@ class PepListingPage:
 
     def __init__(self, text: str | bytes | None, url: str) -> None:
         self.url = url
-        self._doc = parse_html(text)
+        self._doc = parse_html(text, html_elements=False)
         #: offer cards without a usable link (counted by the spider as parse errors)
         self.skipped_cards = 0
 
@@ -180,45 +251,18 @@ class PepListingPage:
     def cards(self) -> list[PepCard]:
         """The offer cards, in page order (the non-offer cards are not offer cards)."""
         out = []
-        for card in _CARDS(self._doc):
-            parsed = self._card(card)
+        for card in _OFFER_CARDS(self._doc):
+            parsed = PepCard.read(card, self.url)
             if parsed is None:
                 self.skipped_cards += 1
             else:
                 out.append(parsed)
         return out
 
-    def _card(self, card: Any) -> PepCard | None:
-        link = first(a for a in _CARD_LINK(card) if a.get("href", "").strip())
-        if link is None:
-            return None
-        url = urljoin(self.url, link.get("href").strip())
-        facts: dict[str, Any] = {}
-        for li in _CARD_FACTS(card):
-            label = label_key(text_of(first(_HIDDEN_LABEL(li)), with_hidden=True))
-            field = _CARD_LABELS.get(label) or next(
-                (f for cls, f in _CARD_ICONS.items() if cls in (li.get("class") or "").split()), None)
-            if field and field not in facts:
-                facts[field] = li
-        location = department = published = None
-        if "location" in facts:
-            li = facts["location"]
-            location = text_of(li, skip=_STRONG(li))
-            department = _department_code(text_of(li))
-        if "published" in facts:
-            published = clean_whitespace(_ONLINE_SINCE.sub("", text_of(facts["published"]) or ""))
-        return PepCard(
-            url=url, reference=reference_from_url(url), title=text_of(link),
-            employer=text_of(facts.get("employer")), location=location, department_code=department,
-            versant=text_of(facts.get("versant")), published=published,
-            domain=text_of(first(_CARD_DOMAIN(card))),
-            listing_key=fingerprint(url, all_text(card)),
-        )
-
     @cached_property
     def next_url(self) -> str | None:
         """The "Page suivante" link, absolute; None on the last page (absent or disabled)."""
-        link = first(_NEXT_LINK(self._doc))
+        link = first(_inside(select(self._doc, "nav", "fr-pagination"), "a", "fr-pagination__link--next"))
         if link is None or link.get("aria-disabled") == "true":
             return None
         href = (link.get("href") or "").strip()
@@ -233,7 +277,7 @@ class PepListingPage:
         (207, 'https://choisirleservicepublic.gouv.fr/nos-offres/filtres/domaine/3522/page/207/')
         """
         best: tuple[int, str] | None = None
-        for link in _PAGE_LINKS(self._doc):
+        for link in self._pagination_links():
             href = (link.get("href") or "").strip()
             if not href:
                 continue
@@ -243,14 +287,25 @@ class PepListingPage:
                 best = (int(match.group(1)), url)
         return best
 
+    def _pagination_links(self) -> Iterator[Any]:
+        """``nav.fr-pagination a[href]``, in document order."""
+        for link in _links(self._doc):
+            if any(has_classes(nav, "fr-pagination") for nav in link.iterancestors("nav")):
+                yield link
+
     def page_url(self, number: int) -> str | None:
         """The URL of listing page ``number``, written like the pagination's own links (the
         :attr:`last_page` URL with its number replaced); None when there is no such link."""
-        if self.last_page is None:
+        if self._last_page_parts is None:
             return None
-        parts = urlsplit(self.last_page[1])
+        parts = self._last_page_parts
         path = _PAGE_NUMBER.sub(lambda m: m.group(0).replace(m.group(1), str(number)), parts.path)
         return urlunsplit(parts._replace(path=path))
+
+    @cached_property
+    def _last_page_parts(self) -> SplitResult | None:
+        """The :attr:`last_page` URL split once (the spider asks for every page's URL)."""
+        return None if self.last_page is None else urlsplit(self.last_page[1])
 
 
 # ====================================================================== offer page
@@ -259,17 +314,21 @@ class PepOfferPage:
 
     def __init__(self, text: str | bytes | None, url: str) -> None:
         self.url = url
-        self._doc = parse_html(text)
-        main = first(_OFFER_MAIN(self._doc))
-        self._main = main if main is not None else first(_ANY_MAIN(self._doc))
-        self._hero = first(_HERO(self._main)) if self._main is not None else None
+        self._doc = parse_html(text, html_elements=False)
+        main = first(select(self._doc, "main", "main-content-single-offer"))
+        self._main = main if main is not None else first(self._doc.iter("main"))
+        self._hero = first(select(self._main, "div", "strate-hero-offer")) if self._main is not None else None
+        #: where the hero facts are looked for: the hero, else the whole ``main``
+        self._hero_scope = self._hero if self._hero is not None else self._main
 
     # ------------------------------------------------------------------ helpers
     @cached_property
     def _inputs(self) -> dict[str, str]:
         """The hidden analytics inputs (``content_dept``, ``content_reg``…): id → value."""
         out: dict[str, str] = {}
-        for el in _HIDDEN_INPUTS(self._doc):
+        for el in self._doc.iter("input"):  # //input[@type = "hidden"]
+            if el.get("type") != "hidden":
+                continue
             key = el.get("id") or el.get("name")
             if key and key not in out:
                 out[key] = el.get("value") or ""
@@ -280,10 +339,11 @@ class PepOfferPage:
 
     @cached_property
     def _cells(self) -> dict[str, Any]:
-        """The facts table: folded label → its ``li.table-cell``."""
+        """The facts table (``ul.table > li.table-cell``): folded label → its cell."""
         cells: dict[str, Any] = {}
-        for cell in _CELLS(self._hero if self._hero is not None else self._doc):
-            label = first(_STRONG(cell))
+        scope = self._hero if self._hero is not None else self._doc
+        for cell in _children_of(scope, "li", ("table-cell",), "ul", "table"):
+            label = first(cell.iter("strong"))
             key = label_key(text_of(label))
             if key and key not in cells:
                 cells[key] = cell
@@ -291,11 +351,12 @@ class PepOfferPage:
 
     def _cell_value(self, key: str) -> str | None:
         cell = self._cells.get(key)
-        return None if cell is None else text_of(cell, skip=_STRONG(cell))
+        return None if cell is None else text_of(cell, skip=cell.iter("strong"))
 
-    def _hero_fact(self, selector: CSSSelector) -> str | None:
-        scope = self._hero if self._hero is not None else self._main
-        return None if scope is None else text_of(first(selector(scope)))
+    def _hero_fact(self, tag: str, *classes: str) -> str | None:
+        """The text of the hero's first ``tag.classes…``."""
+        scope = self._hero_scope
+        return None if scope is None else text_of(first(select(scope, tag, *classes)))
 
     @cached_property
     def _jsonld(self) -> dict[str, Any]:
@@ -315,29 +376,52 @@ class PepOfferPage:
             value = value.get("name")
         return clean_whitespace(html.unescape(value)) if isinstance(value, str) else None
 
+    @cached_property
+    def _headings(self) -> list[tuple[str, Any]]:
+        """The ``h2`` of ``main`` with their folded titles, in page order (read once: the
+        description and two sections look them up)."""
+        if self._main is None:
+            return []
+        return [(label_key(text_of(h2)), h2) for h2 in self._main.iter("h2")]
+
+    @staticmethod
+    def _until_next_heading(node: Any) -> list[Any]:
+        """The elements after ``node`` among its siblings, up to the next ``h2`` (or the next
+        element holding one); comments are skipped."""
+        parts: list[Any] = []
+        sibling = node.getnext()
+        while sibling is not None:
+            if isinstance(sibling.tag, str):
+                if first(sibling.iter("h2")) is not None:  # the sibling is, or holds, an h2
+                    break
+                parts.append(sibling)
+            sibling = sibling.getnext()
+        return parts
+
     def _section(self, heading: str) -> list[Any]:
         """The elements of the ``h2`` section whose title starts with ``heading`` (folded):
         the heading's following siblings up to the next ``h2``; when the heading stands alone
         in its container, the container's (up to :data:`_SECTION_CLIMB` levels). ``[]`` when
         the page has no such section or it holds no text."""
-        if self._main is None:
-            return []
-        node = first(h for h in _H2(self._main) if label_key(text_of(h)).startswith(heading))
+        node = first(h2 for key, h2 in self._headings if key.startswith(heading))
         for _ in range(_SECTION_CLIMB):
             if node is None or node is self._main:
                 break
-            parts: list[Any] = []
-            sibling = node.getnext()
-            while sibling is not None:
-                if isinstance(sibling.tag, str):  # comments are skipped
-                    if sibling.tag == "h2" or first(_H2(sibling)) is not None:
-                        break
-                    parts.append(sibling)
-                sibling = sibling.getnext()
+            parts = self._until_next_heading(node)
             if any(text_of(part) for part in parts):
                 return parts
             node = node.getparent()
         return []
+
+    @cached_property
+    def _accordions(self) -> list[tuple[str | None, str, str | None]]:
+        """The ``section.fr-accordion`` of ``main``: ``(title as published, folded title,
+        text)``, in page order (read once: the métier and the "À propos" fields need them)."""
+        out = []
+        for section in select(self._main, "section", "fr-accordion") if self._main is not None else ():
+            title = text_of(_accordion_title(section))
+            out.append((title, label_key(title), text_of(first(select(section, "*", "fr-collapse")))))
+        return out
 
     @cached_property
     def _about(self) -> dict[str, Any]:
@@ -347,10 +431,7 @@ class PepOfferPage:
         order. Empty accordions are left out."""
         out: dict[str, Any] = {}
         others: list[dict[str, str | None]] = []
-        for section in _ACCORDIONS(self._main) if self._main is not None else ():
-            title = text_of(first(_ACCORDION_TITLE(section)))
-            key = label_key(title)
-            text = text_of(first(_ACCORDION_BODY(section)))
+        for title, key, text in self._accordions:
             if not text or key == _METIER_ACCORDION:
                 continue
             field = next((f for prefix, f in _ACCORDION_FIELDS if key.startswith(prefix)), None)
@@ -365,10 +446,10 @@ class PepOfferPage:
     @cached_property
     def _apply_hrefs(self) -> list[str]:
         """The hrefs of the hero's apply buttons (found by their label), as published."""
-        scope = self._hero if self._hero is not None else self._main
+        scope = self._hero_scope
         if scope is None:
             return []
-        return [a.get("href").strip() for a in _LINKS(scope)
+        return [a.get("href").strip() for a in _links(scope)
                 if label_key(text_of(a)).startswith(_APPLY_LABELS) and a.get("href").strip()]
 
     # ------------------------------------------------------------------ raw fields
@@ -376,30 +457,30 @@ class PepOfferPage:
     def reference(self) -> str | None:
         if self._main is not None and (ref := clean_whitespace(self._main.get("data-reference"))):
             return ref
-        return (self._input("content_ref") or self._hero_fact(_REFERENCE_LINE)
+        return (self._input("content_ref") or self._hero_fact("p", "number")
                 or reference_from_url(self.url))
 
     @cached_property
     def canonical_url(self) -> str:
-        link = first(_CANONICAL(self._doc))
+        link = first(el for el in self._doc.iter("link") if el.get("rel") == "canonical")
         href = (link.get("href") or "").strip() if link is not None else ""
         return urljoin(self.url, href) if href else self.url
 
     @cached_property
     def title(self) -> str | None:
-        return self._hero_fact(_H1) or self._ld("title")
+        return self._hero_fact("h1") or self._ld("title")
 
     @cached_property
     def employer(self) -> str | None:
-        return self._hero_fact(_EMPLOYER) or self._ld("hiringOrganization") or self._input("content_entite")
+        return self._hero_fact("li", "ic--user") or self._ld("hiringOrganization") or self._input("content_entite")
 
     @cached_property
     def public_service(self) -> str | None:
-        return self._hero_fact(_VERSANT) or self._input("content_versant")
+        return self._hero_fact("li", "ic--file") or self._input("content_versant")
 
     @cached_property
     def location(self) -> str | None:
-        return self._hero_fact(_PLACE)
+        return self._hero_fact("li", "ic--pin")
 
     @cached_property
     def department(self) -> str | None:
@@ -436,10 +517,10 @@ class PepOfferPage:
         if cell is None:
             fallback = self._ld("baseSalary")
             return [fallback] if fallback else None
-        ranges = [t for t in (text_of(r) for r in _SALARY_RANGES(cell)) if t]
+        ranges = [t for t in (text_of(r) for r in select(cell, "*", "offer-result")) if t]
         if ranges:
             return ranges
-        value = text_of(cell, skip=_STRONG(cell))
+        value = self._cell_value(SALARY)
         return [value] if value else None
 
     @cached_property
@@ -455,7 +536,7 @@ class PepOfferPage:
         """The text after "Date limite de candidature" (absent on many offers)."""
         if self._hero is None:
             return None
-        for p in _PARAGRAPHS(self._hero):
+        for p in self._hero.iter("p"):
             text = text_of(p)
             if text and label_key(text).startswith("date limite de candidature"):
                 match = _DEADLINE_LINE.search(text)
@@ -465,18 +546,8 @@ class PepOfferPage:
     @cached_property
     def description_html(self) -> str | None:
         """The "Vos missions…" and "Profil recherché" sections' HTML, in page order."""
-        parts: list[str] = []
-        if self._main is not None:
-            for h2 in _H2(self._main):
-                if label_key(text_of(h2)).startswith(_DESCRIPTION_HEADINGS):
-                    parts.append(outer_html(h2))
-                    sibling = h2.getnext()
-                    while sibling is not None:
-                        if isinstance(sibling.tag, str):  # comments are skipped
-                            if sibling.tag == "h2" or first(_H2(sibling)) is not None:
-                                break
-                            parts.append(outer_html(sibling))
-                        sibling = sibling.getnext()
+        parts = [outer_html(el) for key, h2 in self._headings if key.startswith(_DESCRIPTION_HEADINGS)
+                 for el in (h2, *self._until_next_heading(h2))]
         if parts:
             return "\n".join(parts)
         text = self._jsonld.get("Description") or self._jsonld.get("description")
@@ -487,10 +558,9 @@ class PepOfferPage:
     @cached_property
     def metier(self) -> str | None:
         """The official métier of the "Métier de référence" accordion."""
-        if self._main is not None:
-            for section in _ACCORDIONS(self._main):
-                if label_key(text_of(first(_ACCORDION_TITLE(section)))) == _METIER_ACCORDION:
-                    return text_of(first(_ACCORDION_BODY(section)))
+        for _, key, text in self._accordions:
+            if key == _METIER_ACCORDION:
+                return text
         return self._input("content_metier")
 
     @property
@@ -542,7 +612,7 @@ class PepOfferPage:
         """The "Qui sommes-nous ?" text, its "Afficher la suite" part included (not the button)."""
         parts = self._section(_EMPLOYER_HEADING)
         return clean_whitespace(" ".join(
-            filter(None, (text_of(part, skip=_BUTTONS(part)) for part in parts)))) if parts else None
+            filter(None, (text_of(part, skip=part.iter("button")) for part in parts)))) if parts else None
 
     @cached_property
     def application_details(self) -> str | None:
@@ -550,9 +620,9 @@ class PepOfferPage:
         et lettre de motivation" (a callout without title: its text alone)."""
         parts = self._section(_APPLICATION_HEADING)
         lines = []
-        for callout in (c for part in parts for c in _CALLOUTS(part)):
-            title = text_of(first(_CALLOUT_TITLE(callout)))
-            text = text_of(first(_CALLOUT_TEXT(callout)), skip=_BUTTONS(callout))
+        for callout in (c for part in parts for c in select(part, "*", "fr-callout")):
+            title = text_of(first(select(callout, "*", "fr-callout__title")))
+            text = text_of(first(select(callout, "*", "fr-callout__text")), skip=callout.iter("button"))
             if text:
                 lines.append(f"{title} : {text}" if title else text)
         if not lines:  # no callout markup: the section's text as it stands
@@ -561,7 +631,10 @@ class PepOfferPage:
 
     @cached_property
     def domain(self) -> str | None:
-        return self._hero_fact(_DOMAIN_TAG) or self._input("content_domaine")
+        """The hero's domain tag (``a.fr-tag[href*="/metiers/"]``)."""
+        tag = None if self._hero_scope is None else first(
+            a for a in select(self._hero_scope, "a", "fr-tag") if "/metiers/" in a.get("href", ""))
+        return text_of(tag) or self._input("content_domaine")
 
     @property
     def job_labels(self) -> list[str]:

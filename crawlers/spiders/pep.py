@@ -63,7 +63,8 @@ class PepSpider(CatalogueSpider):
         if page.next_url:
             urls.append(page.next_url)
         for url in urls:
-            if self.rebase(url) not in self.listing_urls and self.rebase(url) != response.url:
+            rebased = self.rebase(url)
+            if rebased not in self.listing_urls and rebased != response.url:
                 yield self.listing_page(url)
 
     def parse_listing(self, response: Response) -> Iterator[Any]:

@@ -522,3 +522,19 @@ def test_experience_falls_back_to_the_jsonld():
     raw = page.to_raw("pep")
     assert raw.experience == "Confirmé"
     assert raw.extra == {}  # nothing else on that page
+
+
+@pytest.mark.parametrize("classes", ["fr-card", "fr-card fr-card--offer", "x\tfr-card\ny", "fr-card__title",
+                                     "fr-cards", " fr-card ", "fr-card\u00a0x", "FR-CARD", ""])
+def test_select_matches_what_a_css_selector_matches(classes: str) -> None:
+    """The pep page objects' ``select``/``has_classes`` (no XPath) agree with lxml's CSSSelector,
+    whitespace that separates classes and look-alike class names included."""
+    from lxml.cssselect import CSSSelector
+
+    from crawlers.pages import parse_html, select
+
+    for html_elements in (True, False):
+        doc = parse_html(f'<div><p class="{classes}">a</p><p class="fr-card">b</p><p>c</p></div>',
+                         html_elements=html_elements)
+        assert list(select(doc, "p", "fr-card")) == CSSSelector("p.fr-card")(doc)
+        assert list(select(doc, "*", "fr-card")) == CSSSelector(".fr-card")(doc)
