@@ -20,7 +20,8 @@ This module holds what they share, the HTML side of "text pulled out of its mark
   labels (``span.sr-only`` "Localisation : ", ``aria-hidden`` "Réf.") left out;
 * :func:`label_key` is how labels are compared: accent-, case- and apostrophe-insensitive,
   without the trailing colon ("Nature de l’emploi :" and "nature de l'emploi" match);
-* :func:`jsonld_objects` reads every JSON-LD script with extruct, tolerating a UTF-8 BOM and
+* :func:`jsonld_objects` / :func:`read_jsonld` read every JSON-LD script as extruct does
+  (``json.loads`` first, extruct's lenient reader for the rest), tolerating a UTF-8 BOM and
   stray whitespace, unwrapping ``@graph`` arrays and lists;
 * :func:`fingerprint` hashes listing entries into ``listing_key`` values.
 """
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import logging
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -238,30 +240,45 @@ def _jsonld_extractor() -> Any:
     return JsonLdExtractor()
 
 
-def jsonld_objects(doc: Any) -> tuple[list[dict[str, Any]], int]:
-    """Every JSON-LD object of the page (``@graph`` members included) and the count of scripts
-    that could not be read.
+def read_jsonld(scripts: Iterable[Any]) -> tuple[list[dict[str, Any]], int]:
+    """Every JSON-LD object of ``scripts`` (``<script type="application/ld+json">`` elements;
+    ``@graph`` members included) and the count of scripts that could not be read.
 
-    Each ``<script type="application/ld+json">`` is read on its own with extruct, after
-    stripping a UTF-8 BOM and stray whitespace, so one broken script does not hide the others.
+    Each script is read on its own (one broken script does not hide the others), after
+    stripping a UTF-8 BOM and stray whitespace, as extruct reads it: extruct's reader first
+    tries ``json.loads(strict=False)`` on the script's text and keeps a dict, or a list's
+    truthy members; that is done here directly, and only a script plain JSON refuses (HTML
+    or ``//`` comment lines, trailing commas…) goes to extruct and its lenient fallback.
+    Going through extruct for every script cost more than the JSON parsing itself (it
+    compiles an XPath per script). tests/crawlers/test_pages_jobposting.py checks both
+    readings agree on every shape of script.
     """
     objects: list[dict[str, Any]] = []
     invalid = 0
-    for script in _JSONLD_SCRIPTS(doc):
-        raw = script.text or ""
-        cleaned = raw.strip(_JSON_JUNK)
+    for script in scripts:
+        cleaned = (script.text or "").strip(_JSON_JUNK)
         if not cleaned:
             continue
-        if cleaned != raw:
-            script.text = cleaned
         try:
-            items = _jsonld_extractor().extract_items(script)
-        except (ValueError, TypeError) as exc:
-            invalid += 1
-            log.debug("unreadable JSON-LD script: %s", exc)
-            continue
+            data = json.loads(cleaned, strict=False)
+        except ValueError:
+            script.text = cleaned  # extruct reads the element's text
+            try:
+                items = _jsonld_extractor().extract_items(script)
+            except (ValueError, TypeError) as exc:
+                invalid += 1
+                log.debug("unreadable JSON-LD script: %s", exc)
+                continue
+        else:
+            items = [i for i in (data if isinstance(data, list) else [data] if isinstance(data, dict) else []) if i]
         objects.extend(_flatten(items))
     return objects, invalid
+
+
+def jsonld_objects(doc: Any) -> tuple[list[dict[str, Any]], int]:
+    """Every JSON-LD object of the page and the count of scripts that could not be read
+    (:func:`read_jsonld` of its ``<script type="application/ld+json">`` elements)."""
+    return read_jsonld(_JSONLD_SCRIPTS(doc))
 
 
 def has_type(obj: dict[str, Any], name: str) -> bool:

@@ -3,7 +3,7 @@
 :class:`JobPostingPage` finds the page's JobPosting wherever it sits — alone, inside an
 ``@graph`` next to a WebPage/BreadcrumbList/Organization, or in the second of several
 scripts — found with ``<link rel=canonical>`` in one walk of the page
-(:func:`jsonld_scripts`) and read as extruct reads them (:func:`read_jsonld`: a UTF-8 BOM,
+(:func:`jsonld_scripts`) and read as extruct reads them (:func:`crawlers.pages.read_jsonld`: a UTF-8 BOM,
 stray whitespace, ASCII escapes such as ``\\u00e9``, HTML/JS comment lines are fine). A
 page without a JobPosting (the home page, an about page, a removed offer) gives
 ``job_posting is None`` and ``to_raw() is None``: the spider counts it as a non-offer page.
@@ -19,16 +19,12 @@ Raw values are the JSON-LD's own, with HTML entities decoded in the text fields
 
 from __future__ import annotations
 
-import json
-import logging
 from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin
 
 from crawlers.items import RawPosting
-from crawlers.pages import _JSON_JUNK, _flatten, _jsonld_extractor, clean_text, first, has_type, parse_html
-
-log = logging.getLogger(__name__)
+from crawlers.pages import clean_text, first, has_type, parse_html, read_jsonld
 
 JSONLD_TYPE = "application/ld+json"
 
@@ -50,41 +46,6 @@ def jsonld_scripts(doc: Any) -> tuple[list[Any], Any]:
         elif canonical is None and el.get("rel") == "canonical":
             canonical = el
     return scripts, canonical
-
-
-def read_jsonld(scripts: list[Any]) -> tuple[list[dict[str, Any]], int]:
-    """Every JSON-LD object of ``scripts`` (``@graph`` members included) and the count of
-    scripts that could not be read: what :func:`crawlers.pages.jsonld_objects` gives, faster.
-
-    Each script is read on its own (one broken script does not hide the others), after
-    stripping a UTF-8 BOM and stray whitespace. extruct's reader first tries
-    ``json.loads(strict=False)`` on the script's text (lxml's HTML parser keeps a script's
-    content as one text node) and keeps a dict, or a list's truthy members; that is done
-    here directly, and only a script plain JSON refuses (HTML or ``//`` comment lines,
-    trailing commas…) goes to extruct and its lenient fallback. Going through extruct for
-    every script cost more than the JSON parsing itself (an XPath compiled per script).
-    """
-    objects: list[dict[str, Any]] = []
-    invalid = 0
-    for script in scripts:
-        raw = script.text or ""
-        cleaned = raw.strip(_JSON_JUNK)
-        if not cleaned:
-            continue
-        try:
-            data = json.loads(cleaned, strict=False)
-        except ValueError:
-            script.text = cleaned  # extruct reads the element's text
-            try:
-                items = _jsonld_extractor().extract_items(script)
-            except (ValueError, TypeError) as exc:
-                invalid += 1
-                log.debug("unreadable JSON-LD script: %s", exc)
-                continue
-        else:
-            items = [i for i in (data if isinstance(data, list) else [data] if isinstance(data, dict) else []) if i]
-        objects.extend(_flatten(items))
-    return objects, invalid
 
 
 def _name(value: Any) -> str | None:
