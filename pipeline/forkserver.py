@@ -76,7 +76,7 @@ PRELOAD = (
     "crawlers.spiders.pep", "crawlers.spiders.jobposting", "crawlers.spiders.feed", "crawlers.spiders.api",
     "storage.db", "storage.models", "storage.postings", "storage.runs", "storage.locks",
     "crawlers.middlewares", "normalize.record", "storage.offers",
-    "extruct", "html_text", "lxml.html.clean",
+    "html_text", "lxml.html.clean",
     "sqlalchemy", "sqlalchemy.orm", "sqlalchemy.dialects.sqlite", "sqlalchemy.dialects.postgresql",
     "scrapy", "scrapy.crawler", "scrapy.core.engine", "scrapy.core.scraper", "scrapy.core.downloader",
     "scrapy.core.scheduler", "scrapy.http", "scrapy.utils.reactor", "scrapy.utils.log",
@@ -123,18 +123,27 @@ def preload() -> int:
 
 
 def _component_paths() -> list[str]:
-    """Dotted paths of the classes Scrapy loads by name (its default settings, ours)."""
+    """Dotted paths of the classes Scrapy loads by name (its default settings, ours), but
+    the components ``crawlers.settings`` turns off (``DISABLED_*``: the remote-control
+    extension alone imports aiohttp, a quarter of a second of the server's start)."""
     values: list[object] = []
+    disabled: set[str] = set()
     for name in ("scrapy.settings.default_settings", "crawlers.settings", "pipeline.pipelines"):
         module = sys.modules.get(name)
         if module is None and _import(name):
             module = sys.modules[name]
-        if module is not None:
-            values += [getattr(module, key) for key in dir(module) if key.isupper()]
+        if module is None:
+            continue
+        for key in dir(module):
+            if key.startswith("DISABLED_"):
+                disabled.update(getattr(module, key))
+            elif key.isupper():
+                values.append(getattr(module, key))
     paths: list[str] = []
     for value in values:
         for item in ([*value.keys(), *value.values()] if isinstance(value, dict) else [value]):
-            if isinstance(item, str) and item.startswith(("scrapy.", "crawlers.", "pipeline.")) and " " not in item:
+            if isinstance(item, str) and item.startswith(("scrapy.", "crawlers.", "pipeline.")) and " " not in item \
+                    and item not in disabled:
                 paths.append(item)
     return paths
 
