@@ -591,6 +591,8 @@ def _run_child(engine: Any, argv: list[str], *, run_id: int, source: str, db_url
                 proc.wait(timeout=_POLL_SECONDS)
             except subprocess.TimeoutExpired:
                 pass
+        if stop.reason is None and getattr(proc, "lost", None):
+            stop.request(proc.lost)  # the server's death noticed only as the crawl ended: still say so
     finally:
         if proc.poll() is None:  # leaving on an exception: leave no orphan behind
             _signal_group(proc, signal.SIGKILL)
