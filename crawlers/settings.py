@@ -143,7 +143,9 @@ def build_settings(config: Config, source: SourceConfig, *, cache: bool = False)
         },
         # a listing page whose callback raised fails the run (it lost entries: expiring the
         # postings it did not list would be wrong)
-        "SPIDER_MIDDLEWARES": {"crawlers.middlewares.ListingGuardMiddleware": 100},
+        # the seen postings of a listing page go to the pipelines as one item (next to the spider)
+        "SPIDER_MIDDLEWARES": {"crawlers.middlewares.ListingGuardMiddleware": 100,
+                               "crawlers.middlewares.SeenBatchMiddleware": 950},
         "CATALOGUE_RETRY_AFTER_MAX_DELAY": RETRY_AFTER_MAX_DELAY,
         "CATALOGUE_RETRY_AFTER_DEFAULT_DELAY": RETRY_AFTER_DEFAULT_DELAY,
         "CATALOGUE_RETRY_AFTER_MAX_TIMES": RETRY_AFTER_MAX_TIMES,

@@ -36,7 +36,7 @@ from typing import Any
 
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawlers.items import GonePosting, NotOfferPage, RawPosting, SeenPosting
+from crawlers.items import GonePosting, NotOfferPage, RawPosting, SeenPosting, SeenPostings
 from normalize.record import NormalizedPosting, normalize_posting
 from normalize.text import clean_whitespace
 
@@ -210,9 +210,10 @@ class StorePipeline(_Component):
             self.postings.append((item.record, raw))
             if len(self.postings) >= self.batch_size:
                 self._flush(spider)
-        elif isinstance(item, SeenPosting):
-            self.stats.inc_value("catalogue/items_seen")
-            self.seen.append(item.listing_ref or item.reference)
+        elif isinstance(item, (SeenPosting, SeenPostings)):
+            postings = item.postings if isinstance(item, SeenPostings) else (item,)
+            self.stats.inc_value("catalogue/items_seen", len(postings))
+            self.seen.extend(p.listing_ref or p.reference for p in postings)
             if len(self.seen) >= self.batch_size:
                 self._flush(spider)
         elif isinstance(item, NotOfferPage):

@@ -27,6 +27,7 @@ import scrapy
 from scrapy.crawler import Crawler, CrawlerProcess
 
 from crawlers.config import load_config
+from crawlers.items import SeenPostings
 from crawlers.settings import build_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # "run_crawls.JsonlCollector" importable
@@ -47,8 +48,10 @@ class JsonlCollector:
         self.fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close_spider
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
-        record = {"_type": type(item).__name__, **dataclasses.asdict(item)}
-        self.fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        # the seen postings of a listing page come as one item (SeenBatchMiddleware), one line each
+        for one in item.postings if isinstance(item, SeenPostings) else (item,):
+            record = {"_type": type(one).__name__, **dataclasses.asdict(one)}
+            self.fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         return item
 
     def close_spider(self, spider: Any = None) -> None:

@@ -151,3 +151,52 @@ def test_a_listing_callback_that_raises_fails_the_run_a_detail_one_does_not():
     config = parse_config({"sources": {"s": {"kind": "api", "base_url": "https://x.example"}}})
     settings = build_settings(config, config.source("s"))
     assert "crawlers.middlewares.ListingGuardMiddleware" in settings["SPIDER_MIDDLEWARES"]
+
+
+def _seen(ref: str):
+    from crawlers.items import SeenPosting
+
+    return SeenPosting(source="pep", reference=ref, listing_ref=ref)
+
+
+def test_the_seen_postings_of_a_response_leave_as_one_item_after_its_requests():
+    from crawlers.items import SeenPostings
+    from crawlers.middlewares import SeenBatchMiddleware
+
+    mw = SeenBatchMiddleware.from_crawler(get_crawler())
+    page = Response("https://example.org/offres?page=2")
+    detail = Request("https://example.org/offre/3")
+    out = list(mw.process_spider_output(page, iter([_seen("1"), detail, _seen("2"), "other item"])))
+    assert out[:2] == [detail, "other item"]
+    assert isinstance(out[2], SeenPostings) and [p.reference for p in out[2].postings] == ["1", "2"]
+    assert len(out) == 3
+    assert list(mw.process_spider_output(page, iter([detail]))) == [detail]  # no empty batch
+
+    async def agen(values):
+        for v in values:
+            yield v
+
+    async def collect():
+        return [o async for o in mw.process_spider_output_async(page, agen([_seen("1"), detail, _seen("2")]))]
+
+    out = asyncio.run(collect())
+    assert out[0] is detail and [p.reference for p in out[1].postings] == ["1", "2"]
+
+
+def test_a_callback_that_raises_still_hands_over_what_it_had_seen():
+    from crawlers.items import SeenPostings
+    from crawlers.middlewares import SeenBatchMiddleware
+
+    def callback():
+        yield _seen("1")
+        raise ValueError("markup the page object did not expect")
+
+    mw = SeenBatchMiddleware.from_crawler(get_crawler())
+    out = []
+    with pytest.raises(ValueError):
+        for item in mw.process_spider_output(Response("https://example.org/"), callback()):
+            out.append(item)
+    assert len(out) == 1 and isinstance(out[0], SeenPostings) and out[0].postings[0].reference == "1"
+    assert build_settings(parse_config({}), parse_config(
+        {"sources": {"s": {"kind": "pep", "base_url": "http://x"}}}).source("s"))["SPIDER_MIDDLEWARES"][
+        "crawlers.middlewares.SeenBatchMiddleware"] == 950

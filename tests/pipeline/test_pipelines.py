@@ -10,7 +10,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 from sqlalchemy import func, select
 
-from crawlers.items import GonePosting, NotOfferPage, RawPosting, SeenPosting
+from crawlers.items import GonePosting, NotOfferPage, RawPosting, SeenPosting, SeenPostings
 from pipeline.pipelines import NormalizedItem, NormalizePipeline, StorePipeline, ValidatePipeline
 
 
@@ -103,7 +103,7 @@ def test_store_writes_batches_and_counts_new_updated_unchanged(db_url):
     store2.open_spider()
     store2.process_item(normalize2.process_item(_raw("2026-1")))                      # unchanged
     store2.process_item(normalize2.process_item(_raw("2026-2", deadline="05/01/2027")))  # updated
-    store2.process_item(SeenPosting(source="pep", reference="2026-3", listing_ref="2026-3"))
+    store2.process_item(SeenPostings("pep", [SeenPosting(source="pep", reference="2026-3", listing_ref="2026-3")]))
     gone = GonePosting(source="pep", reference="2026-1", url="https://example.org/gone", listing_ref="2026-1")
     spider = SimpleNamespace()
     store2.process_item(gone, spider)
