@@ -365,5 +365,5 @@ def test_a_signal_stops_every_running_crawl_and_starts_no_other(config_path, sql
         runs = s.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
     engine.dispose()
     # one at a time: beta never started (no run record); side by side: both stopped
-    assert [r.source for r in runs] == ["alpha", "beta"][:parallel]
+    assert sorted(r.source for r in runs) == ["alpha", "beta"][:parallel]  # side by side: either first
     assert all(r.status == "interrupted" and r.error_message.startswith(f"received {sig.name}") for r in runs)
