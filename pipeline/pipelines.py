@@ -53,6 +53,8 @@ ITEM_PIPELINES = {
 MAX_RUN_ERRORS = 200
 #: tries of a batch the database refused for a moment (see :func:`is_transient`)
 STORE_ATTEMPTS = 3
+#: batches a crawl keeps in memory while SQLite is busy before it waits for the lock
+MAX_DEFERRED_BATCHES = 8
 RETRY_PAUSE_SECONDS = 1.0
 #: SQLSTATEs of a PostgreSQL transaction that can simply be run again
 _TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
@@ -181,7 +183,16 @@ class NormalizePipeline(_Component):
 
 
 class StorePipeline(_Component):
-    """Write postings to the catalogue database, in batches of ``CATALOGUE_BATCH_SIZE``."""
+    """Write postings to the catalogue database, in batches of ``CATALOGUE_BATCH_SIZE``.
+
+    On SQLite one process writes at a time: a crawl running beside another waits while the
+    other's post-crawl step holds the write lock (seconds, at 10,000 postings). Waiting
+    there stalls the whole crawl (the reactor waits with it), so a batch is first tried
+    without waiting (a second engine, busy timeout 0); when the database is busy the batch
+    stays in memory (``catalogue/store_deferred``) and is tried again once another batch
+    has come, or, beyond :data:`MAX_DEFERRED_BATCHES`, and at the end of the crawl, with
+    the usual wait and retries.
+    """
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
@@ -193,29 +204,31 @@ class StorePipeline(_Component):
         self.source = settings.get("CATALOGUE_SOURCE_NAME")
         self.batch_size = settings.getint("CATALOGUE_BATCH_SIZE", 500)
         self.engine: Any = None
+        self.quick_engine: Any = None  # SQLite: the same database, without waiting for its lock
         self.postings: list[tuple[NormalizedPosting, dict[str, Any]]] = []
         self.seen: list[str] = []
+        self.flush_at = self.batch_size  # items waiting that trigger the next write
         self.seconds = 0.0
 
     def open_spider(self, spider: Any = None) -> None:
-        from storage.db import create_db_engine
+        from storage.db import create_db_engine, sqlite_file
 
         # the crawl's run record exists, so the schema was checked by whoever created it
         self.engine = create_db_engine(self.db_url)
+        if sqlite_file(self.engine) is not None:  # (an in-memory database is not shared anyway)
+            self.quick_engine = create_db_engine(self.db_url, busy_timeout=0)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         if isinstance(item, NormalizedItem):
             self.stats.inc_value("catalogue/items_seen")
             raw = item.raw_dict if item.raw_dict is not None else item.raw.to_dict()
             self.postings.append((item.record, raw))
-            if len(self.postings) >= self.batch_size:
-                self._flush(spider)
+            self._maybe_flush(spider)
         elif isinstance(item, (SeenPosting, SeenPostings)):
             postings = item.postings if isinstance(item, SeenPostings) else (item,)
             self.stats.inc_value("catalogue/items_seen", len(postings))
             self.seen.extend(p.listing_ref or p.reference for p in postings)
-            if len(self.seen) >= self.batch_size:
-                self._flush(spider)
+            self._maybe_flush(spider)
         elif isinstance(item, NotOfferPage):
             self._guarded(lambda: self._write(lambda s: self._non_offer(s, item)), 1, spider)
         elif isinstance(item, GonePosting):
@@ -224,25 +237,35 @@ class StorePipeline(_Component):
 
     def close_spider(self, spider: Any = None) -> None:
         try:
-            self._flush(spider)
+            self._flush(spider, wait=True)
         finally:
             self.stats.set_value("catalogue/seconds_store", round(self.seconds, 3))
-            if self.engine is not None:
-                self.engine.dispose()
+            for engine in (self.engine, self.quick_engine):
+                if engine is not None:
+                    engine.dispose()
 
     # ------------------------------------------------------------------ writing
-    def _write(self, work: Any) -> Any:
+    def _waiting(self) -> int:
+        return len(self.postings) + len(self.seen)
+
+    def _maybe_flush(self, spider: Any = None) -> None:
+        waiting = self._waiting()
+        if waiting >= self.flush_at:
+            self._flush(spider, wait=waiting >= MAX_DEFERRED_BATCHES * self.batch_size)
+
+    def _write(self, work: Any, engine: Any = None) -> Any:
         from storage.db import session
 
         t0 = time.perf_counter()
         try:
-            with session(self.engine) as s, s.begin():
+            with session(engine or self.engine) as s, s.begin():
                 return work(s)
         finally:
             self.seconds += time.perf_counter() - t0
 
-    def _guarded(self, write: Any, count: int, spider: Any = None) -> None:
-        """Run ``write``; a database error is logged, recorded and counted, never raised.
+    def _guarded(self, write: Any, count: int, spider: Any = None) -> Any:
+        """Run ``write`` and return its value; a database error is logged, recorded and
+        counted, never raised (None is returned).
 
         A write the database refused for a moment (SQLite locked beyond its busy timeout by
         another crawl's post-crawl step, a PostgreSQL deadlock or serialization failure) rolled
@@ -250,8 +273,7 @@ class StorePipeline(_Component):
         """
         for attempt in range(1, STORE_ATTEMPTS + 1):
             try:
-                write()
-                return
+                return write()
             except Exception as exc:  # noqa: BLE001 - any driver error: the run records it
                 if attempt < STORE_ATTEMPTS and is_transient(exc):
                     self.stats.inc_value("catalogue/store_retries")
@@ -260,7 +282,8 @@ class StorePipeline(_Component):
                     time.sleep(RETRY_PAUSE_SECONDS * attempt)
                     continue
                 self._failed(exc, count, spider)
-                return
+                return None
+        return None
 
     def _failed(self, exc: Exception, count: int, spider: Any = None) -> None:
         """A batch lost: counted, kept on the run record (the crawl then cannot succeed)."""
@@ -269,27 +292,42 @@ class StorePipeline(_Component):
         record_error(spider or self._spider(), None, reason)
         log.error("could not store a batch", exc_info=exc, extra={"items": count})
 
-    def _flush(self, spider: Any = None) -> None:
+    def _flush(self, spider: Any = None, *, wait: bool = False) -> None:
+        """Write the postings and seen marks waiting; ``wait=False`` first tries without
+        waiting for SQLite's lock and keeps them for later when the database is busy."""
         from storage.postings import mark_seen, upsert_postings
         from storage.types import utcnow
 
-        postings, self.postings = self.postings, []
-        seen, self.seen = self.seen, []
+        postings, seen = self.postings, self.seen
         if not postings and not seen:
             return
         now = utcnow()
 
-        def work(s: Any) -> None:
-            if postings:
-                result = upsert_postings(s, postings, run_id=self.run_id, seen_at=now)
+        def work(s: Any) -> tuple[Any, int]:
+            result = upsert_postings(s, postings, run_id=self.run_id, seen_at=now) if postings else None
+            marked = mark_seen(s, self.source, seen, run_id=self.run_id, seen_at=now) if seen else 0
+            return result, marked
+
+        done: tuple[Any, int] | None = None
+        if not wait and self.quick_engine is not None:
+            try:
+                done = self._write(work, self.quick_engine)
+            except Exception as exc:  # noqa: BLE001 - busy: kept for later; anything else: below
+                if not is_transient(exc):
+                    raise
+                self.stats.inc_value("catalogue/store_deferred")
+                self.flush_at = self._waiting() + self.batch_size
+                return
+        self.postings, self.seen, self.flush_at = [], [], self.batch_size
+        if done is None:
+            done = self._guarded(lambda: self._write(work), len(postings) + len(seen), spider)
+        if done is not None:  # counted once written (a batch tried again is counted once)
+            result, marked = done
+            if result is not None:
                 self.stats.inc_value("catalogue/items_new", result.new)
                 self.stats.inc_value("catalogue/items_updated", result.updated)
                 self.stats.inc_value("catalogue/items_unchanged", result.unchanged)
-            if seen:
-                marked = mark_seen(s, self.source, seen, run_id=self.run_id, seen_at=now)
-                self.stats.inc_value("catalogue/items_unchanged", marked)
-
-        self._guarded(lambda: self._write(work), len(postings) + len(seen), spider)
+            self.stats.inc_value("catalogue/items_unchanged", marked)
 
     def _non_offer(self, s: Any, item: NotOfferPage) -> None:
         from storage.postings import remember_non_offer

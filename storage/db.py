@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -57,22 +57,31 @@ def describe_url(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+#: seconds an SQLite statement waits for another process's write lock before "database is locked"
+SQLITE_BUSY_TIMEOUT = 30.0
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
 
-def create_db_engine(url: str | None = None) -> Engine:
-    """An engine for ``url`` (see :func:`resolve_db_url`), without touching the schema."""
+def create_db_engine(url: str | None = None, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> Engine:
+    """An engine for ``url`` (see :func:`resolve_db_url`), without touching the schema.
+
+    ``busy_timeout`` (SQLite only): seconds a write waits for another process's write lock
+    before failing with "database is locked" (0: fail at once, for a writer that has better
+    to do than wait — ``pipeline.pipelines.StorePipeline``).
+    """
     url = resolve_db_url(url)
     try:
         if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"timeout": 30})
-            event.listen(engine, "connect", _sqlite_pragmas)
+            engine = create_engine(url, connect_args={"timeout": busy_timeout})
+            event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout=busy_timeout))
         else:
             engine = create_engine(url, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError) as exc:
@@ -139,7 +148,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(_alembic_config(engine), revision)
 
 
-def _sqlite_file(engine: Engine) -> Path | None:
+def sqlite_file(engine: Engine) -> Path | None:
     """The file of an SQLite engine (None for PostgreSQL or an in-memory database)."""
     if engine.dialect.name != "sqlite":
         return None
@@ -166,7 +175,7 @@ def connect(url: str | None = None, *, auto_upgrade: bool | None = None, must_ex
     """
     engine = create_db_engine(url)
     shown = describe_url(engine.url.render_as_string(hide_password=True))
-    file = _sqlite_file(engine)
+    file = sqlite_file(engine)
     if must_exist and file is not None and not file.is_file():
         engine.dispose()
         raise DatabaseError(f"no catalogue database at {shown} (crawl first, or check --db / $CATALOGUE_DB_URL)")

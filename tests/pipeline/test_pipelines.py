@@ -145,10 +145,10 @@ def test_a_batch_the_database_refuses_is_counted_and_kept_not_raised(sqlite_url,
     store.close_spider(spider)
     stats = crawler.stats.get_stats()
     assert stats["catalogue/store_errors"] == 3 and stats["catalogue/items_seen"] == 3
-    assert stats["catalogue/store_retries"] == 2 * 2  # each batch tried 3 times before it is given up
-    reason = "could not store 2 item(s): OperationalError: database is locked"
-    assert spider.catalogue_errors == [{"url": None, "reason": reason},
-                                       {"url": None, "reason": reason.replace("2 item", "1 item")}]
+    # SQLite: the first batch, busy, was kept for later; at the end all three were tried 3 times
+    assert stats["catalogue/store_deferred"] == 1 and stats["catalogue/store_retries"] == 2
+    reason = "could not store 3 item(s): OperationalError: database is locked"
+    assert spider.catalogue_errors == [{"url": None, "reason": reason}]
     status = crawl_status({**stats, "finish_reason": "finished"}, previous_seen=3, drop_share=0.5,
                           errors=spider.catalogue_errors)
     assert status == ("interrupted", "3 item(s) could not be stored, nothing expired "
@@ -205,3 +205,37 @@ def test_only_transient_database_errors_are_tried_again():
     assert not is_transient(OperationalError("UPDATE", {}, Exception("disk I/O error")))
     assert not is_transient(IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")))
     assert not is_transient(ValueError("database is locked"))
+
+
+def test_on_sqlite_a_busy_database_keeps_the_batch_for_later_instead_of_stalling_the_crawl(sqlite_url):
+    """Another process holds SQLite's write lock (a crawl beside this one, in its post-crawl
+    step): the batch is kept in memory (no wait), then written with the next one, counted once."""
+    import sqlite3
+
+    from storage.db import connect, session
+    from storage.models import Posting
+
+    engine = connect(sqlite_url, auto_upgrade=True)
+    crawler = _crawler(sqlite_url)  # batches of 2
+    normalize = NormalizePipeline.from_crawler(crawler)
+    store = StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=0)
+    other.execute("BEGIN IMMEDIATE")  # the other process's write lock
+    try:
+        for ref in ("2026-1", "2026-2", "2026-3"):
+            store.process_item(normalize.process_item(_raw(ref)))
+        assert crawler.stats.get_value("catalogue/store_deferred") == 1
+        assert len(store.postings) == 3  # kept, nothing lost, nothing counted yet
+        assert crawler.stats.get_value("catalogue/items_new") is None
+    finally:
+        other.rollback()
+        other.close()
+    store.process_item(normalize.process_item(_raw("2026-4")))  # the next batch: all four written
+    assert store.postings == []
+    store.close_spider()
+    stats = crawler.stats
+    assert stats.get_value("catalogue/items_new") == 4 and stats.get_value("catalogue/store_errors") is None
+    with session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Posting)) == 4
+    engine.dispose()
