@@ -147,6 +147,21 @@ _PARENT = textwrap.dedent("""
 """)
 
 
+def _signal_launcher(script: Path, args: list[str], started, sig: int, wait_for) -> tuple[int, str]:
+    """Run the launcher ``script`` with ``args``, send it ``sig`` once ``started()``; its exit
+    code and output."""
+    parent = subprocess.Popen([sys.executable, str(script), *args], env={**os.environ, "PYTHONPATH": str(REPO)},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for(started, what="the crawl(s) to start")
+        parent.send_signal(sig)
+        out, _ = parent.communicate(timeout=60)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+    return parent.returncode, out.decode(errors="replace")
+
+
 @pytest.mark.parametrize("sig, exit_code", [(signal.SIGTERM, -signal.SIGTERM), (signal.SIGINT, 130)])
 def test_a_signal_to_the_launcher_stops_the_child_and_still_ends_the_launcher(
         config_path, sqlite_url, tmp_path, wait_for, sig, exit_code):
@@ -154,18 +169,11 @@ def test_a_signal_to_the_launcher_stops_the_child_and_still_ends_the_launcher(
     flag = tmp_path / "flag"
     script = tmp_path / "parent.py"
     script.write_text(_PARENT, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    parent = subprocess.Popen([sys.executable, str(script), sqlite_url, str(config_path), str(child), str(flag)],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        wait_for(lambda: Path(str(flag) + ".started").exists(), what="the child to start")
-        child_pid = int(Path(str(flag) + ".started").read_text())
-        parent.send_signal(sig)
-        out, _ = parent.communicate(timeout=60)
-    finally:
-        if parent.poll() is None:
-            parent.kill()
-    assert parent.returncode == exit_code, out.decode(errors="replace")
+    started = Path(str(flag) + ".started")
+    returncode, out = _signal_launcher(script, [sqlite_url, str(config_path), str(child), str(flag)],
+                                       started.exists, sig, wait_for)
+    child_pid = int(started.read_text())
+    assert returncode == exit_code, out
     engine = connect(sqlite_url)
     with session(engine) as s:
         run = s.scalars(select(CrawlRun)).one()
@@ -348,18 +356,10 @@ def test_a_signal_stops_every_running_crawl_and_starts_no_other(config_path, sql
                                                                 parallel, sig, exit_code):
     script = tmp_path / "parent.py"
     script.write_text(_PARALLEL_PARENT, encoding="utf-8")
-    parent = subprocess.Popen([sys.executable, str(script), sqlite_url, str(config_path),
-                               str(Path(__file__).with_name("fake_child.py")), str(tmp_path), str(parallel)],
-                              env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
-    try:
-        wait_for(lambda: len(list(tmp_path.glob("flag*.started"))) == parallel, what="the crawls to start")
-        parent.send_signal(sig)
-        out, _ = parent.communicate(timeout=60)
-    finally:
-        if parent.poll() is None:
-            parent.kill()
-    assert parent.returncode == exit_code, out.decode(errors="replace")
+    returncode, out = _signal_launcher(
+        script, [sqlite_url, str(config_path), str(Path(__file__).with_name("fake_child.py")), str(tmp_path),
+                 str(parallel)], lambda: len(list(tmp_path.glob("flag*.started"))) == parallel, sig, wait_for)
+    assert returncode == exit_code, out
     engine = connect(sqlite_url)
     with session(engine) as s:
         runs = s.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
