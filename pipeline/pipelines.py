@@ -271,19 +271,19 @@ class StorePipeline(_Component):
         another crawl's post-crawl step, a PostgreSQL deadlock or serialization failure) rolled
         back whole: it is tried again, up to :data:`STORE_ATTEMPTS` times in all.
         """
-        for attempt in range(1, STORE_ATTEMPTS + 1):
+        attempt = 1
+        while True:
             try:
                 return write()
             except Exception as exc:  # noqa: BLE001 - any driver error: the run records it
-                if attempt < STORE_ATTEMPTS and is_transient(exc):
-                    self.stats.inc_value("catalogue/store_retries")
-                    log.warning("database busy, storing %d item(s) again (attempt %d of %d): %s", count,
-                                attempt + 1, STORE_ATTEMPTS, _first_line(exc))
-                    time.sleep(RETRY_PAUSE_SECONDS * attempt)
-                    continue
-                self._failed(exc, count, spider)
-                return None
-        return None
+                if attempt >= STORE_ATTEMPTS or not is_transient(exc):
+                    self._failed(exc, count, spider)
+                    return None
+                self.stats.inc_value("catalogue/store_retries")
+                log.warning("database busy, storing %d item(s) again (attempt %d of %d): %s", count,
+                            attempt + 1, STORE_ATTEMPTS, _first_line(exc))
+                time.sleep(RETRY_PAUSE_SECONDS * attempt)
+                attempt += 1
 
     def _failed(self, exc: Exception, count: int, spider: Any = None) -> None:
         """A batch lost: counted, kept on the run record (the crawl then cannot succeed)."""
@@ -312,12 +312,11 @@ class StorePipeline(_Component):
         if not wait and self.quick_engine is not None:
             try:
                 done = self._write(work, self.quick_engine)
-            except Exception as exc:  # noqa: BLE001 - busy: kept for later; anything else: below
-                if not is_transient(exc):
-                    raise
-                self.stats.inc_value("catalogue/store_deferred")
-                self.flush_at = self._waiting() + self.batch_size
-                return
+            except Exception as exc:  # noqa: BLE001 - busy: kept for later; anything else: the usual way, below
+                if is_transient(exc):
+                    self.stats.inc_value("catalogue/store_deferred")
+                    self.flush_at = self._waiting() + self.batch_size
+                    return
         self.postings, self.seen, self.flush_at = [], [], self.batch_size
         if done is None:
             done = self._guarded(lambda: self._write(work), len(postings) + len(seen), spider)

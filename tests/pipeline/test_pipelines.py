@@ -239,3 +239,33 @@ def test_on_sqlite_a_busy_database_keeps_the_batch_for_later_instead_of_stalling
     with session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Posting)) == 4
     engine.dispose()
+
+
+def test_a_batch_refused_for_another_reason_on_the_quick_try_is_stored_the_usual_way(sqlite_url, monkeypatch):
+    """Only "busy" keeps a batch for later; any other error of the no-wait try must not
+    escape the pipeline: the batch goes the usual way (retries, then a counted error)."""
+    import storage.postings
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.db import connect
+
+    connect(sqlite_url, auto_upgrade=True).dispose()
+    real, calls = storage.postings.upsert_postings, []
+
+    def broken_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError("INSERT INTO postings", {}, Exception("CHECK constraint failed"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(storage.postings, "upsert_postings", broken_once)
+    crawler = _crawler(sqlite_url)  # batches of 2: the first batch is a no-wait try
+    normalize = NormalizePipeline.from_crawler(crawler)
+    store = StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    for ref in ("2026-1", "2026-2"):
+        store.process_item(normalize.process_item(_raw(ref)), _Spider())
+    assert len(calls) == 2 and store.postings == []  # tried again at once, the usual way: stored
+    store.close_spider()
+    assert crawler.stats.get_value("catalogue/items_new") == 2
+    assert crawler.stats.get_value("catalogue/store_errors") is None
