@@ -257,7 +257,7 @@ class _Server:
                 pass
             code = 1
         finally:
-            _finish(code)
+            exit_process(code)
 
 
 def _run_crawl(request: dict, *, server_pid: int) -> int:
@@ -279,8 +279,16 @@ def _run_crawl(request: dict, *, server_pid: int) -> int:
         return _exit_code(exc.code)
 
 
-def _finish(code: int) -> None:
-    """End the child as the interpreter would: non-daemon threads, exit handlers, stdio."""
+def exit_process(code: int) -> None:
+    """End this process as the interpreter would (non-daemon threads joined, exit handlers
+    run, stdio flushed), then ``os._exit(code)``: without tearing down every module.
+
+    A process that has imported Scrapy, Twisted and SQLAlchemy (about 1,100 modules) spends
+    0.2–0.3 s freeing them at a normal exit, time its launcher waits for. Used by the forked
+    crawl processes, the server itself and the plainly started crawl processes
+    (``python -m pipeline.runner``); none holds anything an exit handler does not close (the
+    crawl's engine is disposed of, logging is flushed by its own exit handler).
+    """
     try:
         import threading
 
@@ -393,4 +401,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

@@ -832,6 +832,8 @@ class CrawlForkServer:
             self._ctrl.close()  # the server's end of file: it exits
             self._ctrl = None
         if self.process is not None:
+            if not self._ready and self.process.poll() is None:
+                self.process.kill()  # still importing (a launcher that failed early): it forked nothing
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:

@@ -28,7 +28,6 @@ import argparse
 import importlib
 import logging
 import resource
-import sys
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -310,4 +309,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from pipeline.forkserver import exit_process
+
+    exit_process(main())  # without freeing every module first: 0.2-0.3 s the launcher would wait

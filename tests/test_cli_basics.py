@@ -20,6 +20,8 @@ def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     (["export", "--db", "postgresql://postgres@127.0.0.1:notaport/x"], "invalid database URL"),  # was a ValueError
     (["export", "--db", "postgresql://postgres@[::1"], "invalid database URL"),
     (["crawl", "pep", "--db", "postgresql://nobody@127.0.0.1:1/x"], "cannot open database"),
+    # several sources: their fork server, started first, is stopped on the way out
+    (["crawl", "--all", "--db", "postgresql://nobody@127.0.0.1:1/x"], "cannot open database"),
     (["crawl", "nope"], "unknown source 'nope'"),
     (["crawl", "pep", "--config", "/nonexistent.toml"], "configuration file not found"),
 ])

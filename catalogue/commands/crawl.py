@@ -6,16 +6,18 @@ per source, a run record per crawl.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy import func, select
 
 from catalogue.commands.replica import TODAY_HELP, replica_today
 from catalogue.common import ConfigOption, DbOption, fail, get_config, get_db_url, get_engine, print_table
+from crawlers.config import KINDS
 from storage.db import describe_url, session
 
 #: exit code of `catalogue crawl` per final run status
@@ -33,7 +35,7 @@ def _print_outcomes(outcomes: list) -> None:
 
 
 def run_crawls(names: list[str], *, config_path: str | None, db_url: str, full: bool, cache: bool,
-               parallel: int = 1, trigger: str = "manual") -> list:
+               parallel: int = 1, trigger: str = "manual", fork_server: Any = None) -> list:
     """Crawl the sources, at most ``parallel`` at once, each in its own process
     (``pipeline.launch.launch_crawls``; with more than one source the processes are forked
     from a fork server that has imported Scrapy & co. once).
@@ -42,14 +44,11 @@ def run_crawls(names: list[str], *, config_path: str | None, db_url: str, full: 
     ``CATALOGUE_LOG_LEVEL`` says otherwise: a crawl started by hand prints its outcome table,
     not its log. Crawls running side by side each print one line as they end.
     """
-    import logging
-    import os
     import sys
 
     from pipeline.launch import launch_crawls
 
-    os.environ.setdefault("CATALOGUE_LOG_LEVEL", logging.getLevelName(logging.getLogger().getEffectiveLevel()))
-
+    _crawl_log_level()
     def ended(outcome) -> None:
         print(f"{outcome.source}: {outcome.status} in {outcome.seconds:.1f} s (run {outcome.run_id})",
               file=sys.stderr, flush=True)
@@ -57,9 +56,33 @@ def run_crawls(names: list[str], *, config_path: str | None, db_url: str, full: 
     parallel = max(1, min(parallel, len(names)))
     if parallel > 1:
         print(f"Crawling {len(names)} sources, {parallel} at once: {', '.join(names)}", file=sys.stderr, flush=True)
-    # the fork server gets the environment set above (it is started after it)
+    # a fork server of our own gets the environment set above (it is started after it)
     return launch_crawls(names, config_path=config_path, db_url=db_url, parallel=parallel, trigger=trigger,
-                         full_refresh=full, cache=cache, on_end=ended if parallel > 1 else None)
+                         full_refresh=full, cache=cache, on_end=ended if parallel > 1 else None,
+                         fork_server=fork_server)
+
+
+def _crawl_log_level() -> None:
+    """The crawl processes log at the level of this command unless ``CATALOGUE_LOG_LEVEL`` says
+    otherwise (set before any crawl process or fork server starts: they inherit it)."""
+    import logging
+    import os
+
+    os.environ.setdefault("CATALOGUE_LOG_LEVEL", logging.getLevelName(logging.getLogger().getEffectiveLevel()))
+
+
+def early_fork_server(count: int) -> contextlib.AbstractContextManager[Any]:
+    """For a command about to launch ``count`` crawls: the fork server
+    (``pipeline.launch.CrawlForkServer``), started now so that its imports (about a second)
+    go on while the command checks the database; for one crawl, nothing (its process starts
+    the plain way). Use it as a context manager and give what it yields to :func:`run_crawls`.
+    """
+    if count < 2:
+        return contextlib.nullcontext()
+    from pipeline.launch import CrawlForkServer
+
+    _crawl_log_level()
+    return CrawlForkServer()
 
 
 def offers_per_source(engine) -> list[tuple[str, int, int]]:
@@ -101,10 +124,11 @@ def register(app: typer.Typer) -> None:
         for name in names:
             if name not in cfg.sources:
                 fail(f"unknown source {name!r} (configured: {', '.join(cfg.sources) or 'none'})")
-        db_url = get_db_url(db)
-        get_engine(db_url).dispose()  # schema check / auto-upgrade, one-line error when impossible
-        outcomes = run_crawls(names, config_path=str(cfg.path), db_url=db_url, full=full, cache=cache,
-                              parallel=parallel or cfg.settings.parallel_crawls)
+        with early_fork_server(len(names)) as forks:  # it imports while we check the database
+            db_url = get_db_url(db)
+            get_engine(db_url).dispose()  # schema check / auto-upgrade, one-line error when impossible
+            outcomes = run_crawls(names, config_path=str(cfg.path), db_url=db_url, full=full, cache=cache,
+                                  parallel=parallel or cfg.settings.parallel_crawls, fork_server=forks)
         _print_outcomes(outcomes)
         if any(o.status not in OK_STATUSES for o in outcomes):
             raise typer.Exit(1)
@@ -132,18 +156,21 @@ def register(app: typer.Typer) -> None:
 
         day, follow_clock = replica_today(today)
         db_url = get_db_url(db)
-        engine = get_engine(db_url)
-        dataset = generate(offers, seed=seed, today=day)
-        dataset.follow_clock = follow_clock
-        with ReplicaServer(dataset, port=_free_port(), rate_limit_every=25) as server, \
-                tempfile.TemporaryDirectory(prefix="catalogue-demo-") as tmp:
-            config_path = Path(tmp) / "replica-sources.toml"
-            config_path.write_text(replica_sources_toml(server.base_urls, atom=True), encoding="utf-8")
-            cfg = get_config(str(config_path))
-            print(f"Replica of {offers} offers (dated from {day.isoformat()}) serving on "
-                  f"{', '.join(server.base_urls.values())}")
-            outcomes = run_crawls(list(cfg.sources), config_path=str(config_path), db_url=db_url,
-                                  full=False, cache=False, parallel=cfg.settings.parallel_crawls, trigger="demo")
+        # every kind and the Atom variant: several crawls, forked from a server importing meanwhile
+        with early_fork_server(len(KINDS) + 1) as forks:
+            engine = get_engine(db_url)
+            dataset = generate(offers, seed=seed, today=day)
+            dataset.follow_clock = follow_clock
+            with ReplicaServer(dataset, port=_free_port(), rate_limit_every=25) as server, \
+                    tempfile.TemporaryDirectory(prefix="catalogue-demo-") as tmp:
+                config_path = Path(tmp) / "replica-sources.toml"
+                config_path.write_text(replica_sources_toml(server.base_urls, atom=True), encoding="utf-8")
+                cfg = get_config(str(config_path))
+                print(f"Replica of {offers} offers (dated from {day.isoformat()}) serving on "
+                      f"{', '.join(server.base_urls.values())}")
+                outcomes = run_crawls(list(cfg.sources), config_path=str(config_path), db_url=db_url,
+                                      full=False, cache=False, parallel=cfg.settings.parallel_crawls,
+                                      trigger="demo", fork_server=forks)
         _print_outcomes(outcomes)
         print("\nOffers in the catalogue per source (active / all):")
         for src, active, total in offers_per_source(engine):
