@@ -14,9 +14,10 @@ The server (``python -m pipeline.forkserver FD``, started by the launcher with t
 processes' environment) imports what a crawl needs — but installs no Twisted reactor,
 starts no thread and opens no database connection — then waits for requests on the Unix
 socket ``FD`` inherited from the launcher (a ``SOCK_SEQPACKET`` socketpair), on which it
-sends ``b"ready"`` once its imports are done (until then the launcher starts crawl
-processes the plain way, so the first crawl does not wait for the imports). For each
-request it forks; the child is a crawl process exactly like ``python -m pipeline.runner
+sends ``b"ready"`` once the imports a crawl needs to start are done (a request sent
+earlier is refused: the launcher waits for ``ready`` or starts the crawl process the plain
+way); it then imports, between requests, what only some crawls need at their end
+(:data:`PRELOAD_AFTER_READY`). For each request it forks; the child is a crawl process exactly like ``python -m pipeline.runner
 ARGS`` started by ``subprocess.Popen``, minus the imports:
 
 - it leads a new session (``os.setsid()``: the launcher stops it with ``os.killpg``);
@@ -71,7 +72,7 @@ PARENT_CHECK_SECONDS = 1.0
 #: modules a crawl process imports, loaded once by the server (see :func:`preload`)
 PRELOAD = (
     "pipeline.runner", "pipeline.logs", "pipeline.pipelines", "pipeline.postcrawl", "pipeline.progress",
-    "pipeline.watchdog", "pipeline.launch", "pipeline.dedup",
+    "pipeline.watchdog", "pipeline.launch",
     "crawlers.settings", "crawlers.items", "crawlers.spiders.base", "crawlers.spiders.workers",
     "crawlers.spiders.pep", "crawlers.spiders.jobposting", "crawlers.spiders.feed", "crawlers.spiders.api",
     "storage.db", "storage.models", "storage.postings", "storage.runs", "storage.locks",
@@ -83,6 +84,11 @@ PRELOAD = (
     "twisted.internet.defer", "twisted.internet.task", "twisted.internet.endpoints", "twisted.web.client",
     "asyncio",
 )
+#: modules imported once the server has said ``ready``, between requests: what only the
+#: post-crawl dedup of a crawl with new or changed postings needs (rapidfuzz, numpy: a sixth
+#: of a second that the first crawls, above all incremental ones, need not wait for; a crawl
+#: forked before they are loaded imports them itself if it needs them)
+PRELOAD_AFTER_READY = ("pipeline.dedup",)
 #: importing these installs a reactor: never in the server (each crawl installs its own)
 _REACTOR_MODULES = ("twisted.internet.reactor",)
 #: the signals whose disposition the server changes, restored in each child
@@ -113,13 +119,18 @@ def preload() -> int:
         module = path.rpartition(".")[0]
         if module and module not in sys.modules and not module.startswith(_REACTOR_MODULES):
             _import(module)
+    _check_forkable()
+    return len(sys.modules)
+
+
+def _check_forkable() -> None:
+    """RuntimeError when what was imported installed a reactor or started a thread."""
     if any(name in sys.modules for name in _REACTOR_MODULES):
         raise RuntimeError("a Twisted reactor was installed while preloading: the server cannot fork crawls")
     import threading
 
     if threading.active_count() != 1:
         raise RuntimeError(f"{threading.active_count() - 1} thread(s) started while preloading")
-    return len(sys.modules)
 
 
 def _component_paths() -> list[str]:
@@ -150,8 +161,9 @@ def _component_paths() -> list[str]:
 
 # ------------------------------------------------------------------------------ the server
 class _Server:
-    def __init__(self, ctrl: socket.socket, launcher_pid: int | None) -> None:
+    def __init__(self, ctrl: socket.socket, launcher_pid: int | None, later: tuple[str, ...] = ()) -> None:
         self.ctrl = ctrl
+        self.later = list(later)  # modules still to import, one at a time while no request waits
         self.launcher_pid = launcher_pid
         self.pid = os.getpid()
         self.children: dict[int, socket.socket] = {}
@@ -166,7 +178,16 @@ class _Server:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopping crawls is the launcher's decision
         try:
             while True:
-                readable, _, _ = select.select([self.ctrl, self.wake_r], [], [], PARENT_CHECK_SECONDS)
+                timeout = 0 if self.later else PARENT_CHECK_SECONDS
+                readable, _, _ = select.select([self.ctrl, self.wake_r], [], [], timeout)
+                if not readable and self.later:
+                    _import(self.later.pop(0))
+                    try:
+                        _check_forkable()
+                    except RuntimeError as exc:  # the launcher sees us gone and starts crawls the plain way
+                        print(f"fork server: {exc}", file=sys.stderr, flush=True)
+                        return
+                    continue
                 if self.wake_r in readable:
                     _drain(self.wake_r)
                 self.reap()
@@ -396,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
         ctrl.send(b"ready")  # the launcher forks from us from now on (it starts crawls the plain way until then)
     except OSError:
         return 0
-    _Server(ctrl, launcher).serve()
+    _Server(ctrl, launcher, PRELOAD_AFTER_READY).serve()
     return 0
 
 

@@ -102,6 +102,19 @@ def _in_thread(fn, url: str | None = None):
     return thread, result
 
 
+def test_once_ready_the_server_also_imports_what_only_the_post_crawl_dedup_needs(wait_for):
+    """``ready`` comes before rapidfuzz and numpy are loaded (what a crawl needs to start);
+    the server loads them next, so that crawls forked later do not each import them."""
+    import rapidfuzz
+
+    library = Path(rapidfuzz.__file__).parent.name + "/"  # its compiled modules, as mapped
+    with CrawlForkServer() as fs:
+        assert fs.wait_ready()
+        maps = Path(f"/proc/{fs.pid}/maps")
+        wait_for(lambda: library in maps.read_text(), timeout=30, what="rapidfuzz loaded by the fork server")
+        assert fs.process.poll() is None
+
+
 def test_a_crawl_through_the_fork_server_records_the_same_run_as_through_popen(
         replica, shared_server, catalogue_url, tmp_path, caplog):
     config, _ = replica
