@@ -179,3 +179,21 @@ def test_cli_rejects_bad_kinds(capsys):
 
     assert main(["replica", "serve", "--kinds", "pep,nope"]) == 2
     assert "unknown kind" in capsys.readouterr().err
+
+
+def test_connections_not_yet_accepted_wait_in_the_backlog_instead_of_being_dropped(dataset):
+    """Two crawls side by side open up to 2 × 16 connections at once: those the server has not
+    accepted yet must queue (with the standard library's backlog of 5 the kernel dropped
+    them, and each waited a second for TCP to retry)."""
+    import socket
+
+    with ReplicaServer(dataset) as s:
+        s._httpd.shutdown()  # accepts nothing more; its socket still listens
+        connections: list[socket.socket] = []
+        try:
+            for _ in range(40):  # a dropped attempt would hang here, then time out
+                connections.append(socket.create_connection(("127.0.0.1", s.port), timeout=5))
+        finally:
+            for conn in connections:
+                conn.close()
+    assert len(connections) == 40

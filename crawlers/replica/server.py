@@ -52,6 +52,16 @@ ATOM = "application/atom+xml; charset=UTF-8"
 JSON = "application/json"
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    #: the listen backlog. A crawl opens up to its ``concurrency`` connections at once, and
+    #: two crawls side by side twice that: with the standard library's 5, the kernel dropped
+    #: connection attempts while the server was busy, and each dropped one waited for TCP's
+    #: one-second retransmission (a 0.5 s re-crawl of a source took 1.5 s, one time in four).
+    #: Real sites are not that small: the replica must not slow crawls down on its own.
+    request_queue_size = 128
+
+
 class ReplicaServer:
     """A threaded stdlib HTTP server serving a :class:`Dataset` as the four source kinds."""
 
@@ -103,8 +113,7 @@ class ReplicaServer:
                 self.send_header("Content-Length", str(len(body.encode("utf-8"))))
                 self.end_headers()
 
-        self._httpd = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _HTTPServer((self.host, self.port), Handler)
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="replica-server", daemon=True)
         self._thread.start()
