@@ -17,8 +17,9 @@ socket ``FD`` inherited from the launcher (a ``SOCK_SEQPACKET`` socketpair), on 
 sends ``b"ready"`` once the imports a crawl needs to start are done (a request sent
 earlier is refused: the launcher waits for ``ready`` or starts the crawl process the plain
 way); it then imports, between requests, what only some crawls need at their end
-(:data:`PRELOAD_AFTER_READY`). For each request it forks; the child is a crawl process exactly like ``python -m pipeline.runner
-ARGS`` started by ``subprocess.Popen``, minus the imports:
+(:data:`PRELOAD_AFTER_READY`). For each request it forks; the child is a crawl process
+exactly like ``python -m pipeline.runner ARGS`` started by ``subprocess.Popen``, minus the
+imports:
 
 - it leads a new session (``os.setsid()``: the launcher stops it with ``os.killpg``);
 - its stdout and stderr are the output descriptor sent with the request (the launcher's

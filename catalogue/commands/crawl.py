@@ -42,13 +42,15 @@ def run_crawls(names: list[str], *, config_path: str | None, db_url: str, full: 
 
     The crawl processes log at the level of this command (WARNING, INFO with ``-v``) unless
     ``CATALOGUE_LOG_LEVEL`` says otherwise: a crawl started by hand prints its outcome table,
-    not its log. Crawls running side by side each print one line as they end.
+    not its log. Crawls running side by side each print one line as they end. ``fork_server``:
+    the one :func:`early_fork_server` started, if any (else ``launch_crawls`` starts its own).
     """
     import sys
 
     from pipeline.launch import launch_crawls
 
     _crawl_log_level()
+
     def ended(outcome) -> None:
         print(f"{outcome.source}: {outcome.status} in {outcome.seconds:.1f} s (run {outcome.run_id})",
               file=sys.stderr, flush=True)
