@@ -584,18 +584,24 @@ def mark_missing_gone(session: Session, source: str, *, run_id: int | None, at: 
                       seen_since: datetime) -> set[str]:
     """After a succeeded crawl of a complete listing: unseen postings of ``source`` are gone.
 
-    A posting is unseen when its ``last_seen_at`` is before ``seen_since`` (the crawl's
-    start) and the run ``run_id`` did not see it. The caller checks that the crawl
-    succeeded and that the source's listing is complete (CATALOGUE.md). Returns the ids
-    of the offers affected (refresh them: an offer whose postings are all gone expires).
+    A posting is unseen when the run ``run_id`` did not see it (CATALOGUE.md: it
+    disappeared from the source's listing); without a run, when its ``last_seen_at`` is
+    before ``seen_since`` (the crawl's start). Not both: times are kept to the second, and a
+    posting the previous crawl saw in the second this crawl started was then spared.
+    The caller checks that the crawl succeeded and that the source's listing is complete
+    (CATALOGUE.md). Returns the ids of the offers affected (refresh them: an offer whose
+    postings are all gone expires).
     """
-    unseen = [Posting.source == source, Posting.status != "gone", Posting.last_seen_at < seen_since]
-    if run_id is not None:
+    unseen = [Posting.source == source, Posting.status != "gone"]
+    if run_id is not None:  # its source's lease: no other run saw anything meanwhile
         unseen.append(or_(Posting.last_run_id.is_(None), Posting.last_run_id != run_id))
+    else:
+        unseen.append(Posting.last_seen_at < seen_since)
     rows = session.execute(select(Posting.id, Posting.status, Posting.offer_id).where(*unseen)).all()
     _mark_rows_gone(session, rows, run_id=run_id, at=at)
     if rows:
-        log.info("%s: %d postings not seen since %s marked gone", source, len(rows), seen_since.isoformat())
+        log.info("%s: %d postings not seen %s marked gone", source, len(rows),
+                 f"by run {run_id}" if run_id is not None else f"since {seen_since.isoformat()}")
     return {row.offer_id for row in rows if row.offer_id}
 
 

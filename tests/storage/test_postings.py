@@ -232,6 +232,18 @@ def test_mark_missing_gone_spares_postings_seen_by_the_run_itself(engine):
         assert stored(s, "early").status == "active"
 
 
+def test_mark_missing_gone_when_the_previous_crawl_saw_it_in_the_second_this_one_started(engine):
+    """Times are kept to the second: a crawl started in the second the previous one marked a
+    posting seen must still find it gone when its own run did not see it."""
+    with session(engine) as s, s.begin():
+        run1 = new_run(s)
+        upsert_postings(s, items(posting("kept"), posting("removed")), run_id=run1, seen_at=T1)
+        run2 = new_run(s)
+        assert mark_seen(s, "pep", ["kept"], run_id=run2, seen_at=T1) == 1
+        mark_missing_gone(s, "pep", run_id=run2, at=T1, seen_since=T1)
+        assert {r: stored(s, r).status for r in ("kept", "removed")} == {"kept": "active", "removed": "gone"}
+
+
 def test_mark_seen_ignores_gone_postings_and_other_sources(engine):
     with session(engine) as s, s.begin():
         run1, run2 = new_run(s), new_run(s)
