@@ -74,9 +74,11 @@ def test_post_crawls_ending_together_never_found_an_offer_twice(engine, db_url, 
         for ref, title in (("2026-1", "Développeur back-end Python (H/F)"), ("2026-2", "Administrateur réseaux")):
             raw = {**_raw(ref), "title": title}
             items.append((normalize_posting(raw, crawl_time=NOW, digital_only=True), raw))
-        raw = {**_raw("DINUM-7"), "source": "dinum", "kind": "jobposting", "location": "Lille"}
-        items.append((normalize_posting(raw, crawl_time=NOW, digital_only=True), raw))
         upsert_postings(s, items, run_id=run_ids[0], seen_at=NOW)
+        raw = {**_raw("DINUM-7"), "source": "dinum", "kind": "jobposting", "location": "Lille"}
+        # stored by its own source's run: one that did not see it would find it gone
+        upsert_postings(s, [(normalize_posting(raw, crawl_time=NOW, digital_only=True), raw)], run_id=run_ids[1],
+                        seen_at=NOW)
 
     real = pipeline.dedup.dedup_records
 
