@@ -83,7 +83,7 @@ def after_crawl(engine: Any, source: SourceConfig, *, run_id: int | None, status
         affected: set[str] = set()
         gone = list(gone)
         if status == "succeeded":
-            before = _gone_count(s, source.name)
+            before = _gone_count(s, source.name) if run_id is None else 0
             # postings whose own page answered 404/410 (any source, even a window listing)
             now = utcnow()
             for item in gone:
@@ -92,7 +92,10 @@ def after_crawl(engine: Any, source: SourceConfig, *, run_id: int | None, status
             if source.complete_listing:
                 affected |= mark_missing_gone(s, source.name, run_id=run_id, at=crawl_started_at,
                                               seen_since=crawl_started_at)
-            result.postings_gone = _gone_count(s, source.name) - before
+            # counted from this run's change rows (indexed by run): counting the source's gone
+            # postings before and after read every posting it ever had, twice
+            result.postings_gone = (_gone_count(s, source.name) - before if run_id is None
+                                    else _status_changes(s, run_id, "posting", "gone"))
         elif gone:
             log.info("%s: %d postings whose page answered 404/410 left as they were: the crawl %s",
                      source.name, len(gone), status, extra={"source": source.name, "run_id": run_id})
@@ -109,11 +112,7 @@ def after_crawl(engine: Any, source: SourceConfig, *, run_id: int | None, status
         if run_id is not None:  # postings seen unchanged (no refresh): their offers were seen too
             touch_seen_offers(s, source.name, run_id=run_id)
         expire_by_deadline(s, run_id=run_id)
-        result.offers_expired = int(s.scalar(
-            select(func.count()).select_from(Change).where(
-                Change.entity == "offer", Change.field == "status", Change.new_value == "expired",
-                Change.run_id == run_id)
-        ) or 0) if run_id is not None else 0
+        result.offers_expired = _status_changes(s, run_id, "offer", "expired") if run_id is not None else 0
     result.seconds = round(time.monotonic() - t0, 3)
     log.info("post-crawl of %s (%s): %s", source.name, status, result.as_dict())
     return result
@@ -122,6 +121,13 @@ def after_crawl(engine: Any, source: SourceConfig, *, run_id: int | None, status
 def _any_pending(s: Any) -> bool:
     """True when some posting waits for dedup (new or changed since the last dedup)."""
     return s.scalar(select(Posting.id).where(Posting.dedup_pending.is_(True)).limit(1)) is not None
+
+
+def _status_changes(s: Any, run_id: int, entity: str, new_status: str) -> int:
+    """How many ``entity`` rows run ``run_id`` moved to ``new_status`` (its ``changes`` rows)."""
+    return int(s.scalar(select(func.count()).select_from(Change).where(
+        Change.run_id == run_id, Change.entity == entity, Change.field == "status",
+        Change.new_value == new_status)) or 0)
 
 
 def _gone_count(s: Any, source: str) -> int:

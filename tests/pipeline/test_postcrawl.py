@@ -146,6 +146,31 @@ def test_a_page_answering_404_expires_its_posting_only_after_a_succeeded_crawl(e
     assert (result.postings_gone, result.offers_expired) == ((1, 1) if gone else (0, 0))
 
 
+def test_a_complete_listing_counts_what_its_succeeded_run_found_gone(engine):
+    """Postings missing from the listing and postings whose page answered 410 are both
+    counted (from the run's change rows, no longer by counting the source's gone postings)."""
+    from crawlers.items import GonePosting
+    from storage.postings import mark_seen
+
+    with session(engine) as s, s.begin():
+        first = start_run(s, "pep", "pep", trigger="manual")
+        items = [(normalize_posting(raw, crawl_time=NOW, digital_only=True), raw) for raw in (
+            _raw("2026-1"), {**_raw("2026-2"), "title": "Administrateur réseaux"},
+            {**_raw("2026-3"), "title": "Cheffe de projet SI"})]
+        upsert_postings(s, items, run_id=first, seen_at=NOW)
+    after_crawl(engine, SOURCE, run_id=first, status="succeeded", crawl_started_at=NOW)
+    with session(engine) as s, s.begin():
+        second = start_run(s, "pep", "pep", trigger="manual")
+        mark_seen(s, "pep", ["2026-1"], run_id=second, seen_at=NOW)  # 2026-2 left the listing
+    result = after_crawl(engine, SOURCE, run_id=second, status="succeeded", crawl_started_at=NOW,
+                         gone=[GonePosting(source="pep", reference="2026-3", url="https://x.example/3",
+                                           listing_ref="2026-3", http_status=410)])
+    with session(engine) as s:
+        status = {p.reference: p.status for p in s.scalars(select(Posting))}
+    assert status == {"2026-1": "active", "2026-2": "gone", "2026-3": "gone"}
+    assert result.postings_gone == 2
+
+
 @pytest.mark.parametrize("threshold, offers", [(None, 1), (30.0, 2)])
 def test_the_configured_dedup_threshold_decides(engine, threshold, offers):
     """[settings] dedup_threshold reaches the post-crawl dedup: two postings of one job (same
