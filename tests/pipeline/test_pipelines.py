@@ -155,25 +155,34 @@ def test_a_batch_the_database_refuses_is_counted_and_kept_not_raised(sqlite_url,
                                      "(OperationalError: database is locked)")
 
 
+def _upsert_failing_once(monkeypatch, error: Exception) -> list[int]:
+    """``storage.postings.upsert_postings`` raising ``error`` on its first call only;
+    returns the list its calls are appended to."""
+    import storage.postings
+
+    real, calls = storage.postings.upsert_postings, []
+
+    def failing_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(storage.postings, "upsert_postings", failing_once)
+    return calls
+
+
 def test_a_batch_refused_for_a_moment_is_stored_on_the_next_attempt(sqlite_url, monkeypatch):
     """Two crawls side by side on SQLite: the other one's post-crawl step may hold the write
     lock beyond the busy timeout; the batch (rolled back whole) is tried again, not lost."""
-    import storage.postings
     from sqlalchemy import select
     from sqlalchemy.exc import OperationalError
 
     from storage.db import connect, session
     from storage.models import Posting
 
-    real, calls = storage.postings.upsert_postings, []
-
-    def locked_once(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 1:
-            raise OperationalError("INSERT INTO postings", {}, Exception("database is locked"))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(storage.postings, "upsert_postings", locked_once)
+    calls = _upsert_failing_once(
+        monkeypatch, OperationalError("INSERT INTO postings", {}, Exception("database is locked")))
     monkeypatch.setattr("pipeline.pipelines.RETRY_PAUSE_SECONDS", 0)
     engine = connect(sqlite_url, auto_upgrade=True)
     crawler = _crawler(sqlite_url)
@@ -244,21 +253,13 @@ def test_on_sqlite_a_busy_database_keeps_the_batch_for_later_instead_of_stalling
 def test_a_batch_refused_for_another_reason_on_the_quick_try_is_stored_the_usual_way(sqlite_url, monkeypatch):
     """Only "busy" keeps a batch for later; any other error of the no-wait try must not
     escape the pipeline: the batch goes the usual way (retries, then a counted error)."""
-    import storage.postings
     from sqlalchemy.exc import IntegrityError
 
     from storage.db import connect
 
     connect(sqlite_url, auto_upgrade=True).dispose()
-    real, calls = storage.postings.upsert_postings, []
-
-    def broken_once(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 1:
-            raise IntegrityError("INSERT INTO postings", {}, Exception("CHECK constraint failed"))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(storage.postings, "upsert_postings", broken_once)
+    calls = _upsert_failing_once(
+        monkeypatch, IntegrityError("INSERT INTO postings", {}, Exception("CHECK constraint failed")))
     crawler = _crawler(sqlite_url)  # batches of 2: the first batch is a no-wait try
     normalize = NormalizePipeline.from_crawler(crawler)
     store = StorePipeline.from_crawler(crawler)
