@@ -32,13 +32,15 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawlers.items import GonePosting, NotOfferPage, RawPosting, SeenPosting, SeenPostings
-from normalize.record import NormalizedPosting, normalize_posting
 from normalize.text import clean_whitespace
+
+if TYPE_CHECKING:
+    from normalize.record import NormalizedPosting
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +159,11 @@ class NormalizePipeline(_Component):
     def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, RawPosting):
             return item
+        # imported with the first posting to normalize, not with this module: a crawl that
+        # finds nothing new or changed (most incremental ones) never loads the normalizer's
+        # tables (see pipeline.forkserver.PRELOAD_AFTER_READY)
+        from normalize.record import normalize_posting
+
         t0 = time.perf_counter()
         raw = item.to_dict()
         try:

@@ -53,11 +53,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import CursorResult, String, Table, Update, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from normalize.record import NormalizedPosting
 from storage.models import RECORD_FIELDS, Base, Change, NonOfferPage, Posting
 from storage.types import utcnow
 
 if TYPE_CHECKING:  # the shape only: storage never imports crawlers at run time
+    from normalize.record import NormalizedPosting
     from crawlers.items import KnownEntry
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,6 @@ from crawlers.config import SourceConfig
 from crawlers.items import RawPosting
 from crawlers.pages.feed import FeedEntry, FeedOfferPage, parse_feed
 from crawlers.spiders.base import CatalogueSpider, ListingEntry
-from normalize.classify import classify
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +41,8 @@ class FeedSpider(CatalogueSpider):
         """Whether the item alone looks like a digital job (always, for a ``digital_only`` source)."""
         if self.source.digital_only:
             return True
+        from normalize.classify import classify  # loaded on first use (see pipeline.forkserver)
+
         return classify(item.title_and_startup[0] or "", labels=item.domains).is_digital
 
     def parse_feed(self, response: Response) -> Iterator[Any]:

@@ -102,9 +102,22 @@ def _in_thread(fn, url: str | None = None):
     return thread, result
 
 
+def test_what_the_server_imports_before_ready_leaves_out_the_normalizer_and_the_dedup():
+    """A crawl that finds nothing new (an unchanged re-crawl) needs neither: no module of the
+    crawl process imports them at its top (they are imported where they are used), so the
+    server can say ``ready`` without them."""
+    code = ("import sys, pipeline.forkserver as f; f.preload(); "
+            "print(sorted(m for m in sys.modules if m.startswith(('normalize.record', 'normalize.classify', "
+            "'normalize.places', 'normalize.salary', 'pipeline.dedup', 'rapidfuzz'))))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
 def test_once_ready_the_server_also_imports_what_only_the_post_crawl_dedup_needs(wait_for):
     """``ready`` comes before rapidfuzz and numpy are loaded (what a crawl needs to start);
-    the server loads them next, so that crawls forked later do not each import them."""
+    the server loads them next (after the normalizer, :data:`PRELOAD_AFTER_READY`'s order),
+    so that crawls forked later do not each import them."""
     import rapidfuzz
 
     library = Path(rapidfuzz.__file__).parent.name + "/"  # its compiled modules, as mapped

@@ -74,7 +74,7 @@ def test_normalize_counts_warnings_and_a_normalizer_bug_rejects_one_item(sqlite_
     def boom(*a, **k):
         raise ValueError("bug")
 
-    monkeypatch.setattr("pipeline.pipelines.normalize_posting", boom)
+    monkeypatch.setattr("normalize.record.normalize_posting", boom)  # what the pipeline calls
     with pytest.raises(DropItem):
         pipe.process_item(_raw("2026-2"), spider)
     assert crawler.stats.get_value("catalogue/rejected") == 1
