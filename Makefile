@@ -13,7 +13,11 @@ $(BIN)/catalogue: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(BIN)/catalogue
 
+# byte-compiles the project's own modules too (pip does it for the packages it installs, not
+# for an editable install's sources, and an environment with PYTHONDONTWRITEBYTECODE never
+# caches them): every crawl process would otherwise compile them again (~0.15 s each)
 install: $(BIN)/catalogue
+	$(BIN)/python -m compileall -q catalogue crawlers normalize pipeline storage bench scheduler.py > /dev/null
 
 demo: install
 	$(BIN)/catalogue demo
@@ -23,3 +27,4 @@ test: install
 
 clean:
 	rm -rf $(VENV) catalogue.db *.egg-info
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

@@ -16,8 +16,8 @@ starts no thread and opens no database connection — then waits for requests on
 socket ``FD`` inherited from the launcher (a ``SOCK_SEQPACKET`` socketpair), on which it
 sends ``b"ready"`` once the imports a crawl needs to start are done (a request sent
 earlier is refused: the launcher waits for ``ready`` or starts the crawl process the plain
-way); it then imports, between requests, what only some crawls need at their end
-(:data:`PRELOAD_AFTER_READY`). For each request it forks; the child is a crawl process
+way); it then imports, once requests have stopped coming for a moment, what only some
+crawls need (:data:`PRELOAD_AFTER_READY`). For each request it forks; the child is a crawl process
 exactly like ``python -m pipeline.runner ARGS`` started by ``subprocess.Popen``, minus the
 imports:
 
@@ -61,6 +61,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 import traceback
 
 #: seconds the server waits for a request's JSON once it has the request's descriptors
@@ -92,6 +93,10 @@ PRELOAD = (
 #: need not wait for them; a crawl forked before they are loaded imports them itself if it
 #: needs them (the modules that use them import them where they are used)
 PRELOAD_AFTER_READY = ("normalize.record", "pipeline.dedup")
+#: the server imports a module of :data:`PRELOAD_AFTER_READY` only once no request has come
+#: for this long (since ``ready`` or the last request): an import cannot be interrupted, and
+#: the first crawls' requests, sent right after ``ready``, must not wait for one
+LATER_IMPORTS_AFTER_QUIET_SECONDS = 0.1
 #: importing these installs a reactor: never in the server (each crawl installs its own)
 _REACTOR_MODULES = ("twisted.internet.reactor",)
 #: the signals whose disposition the server changes, restored in each child
@@ -122,6 +127,12 @@ def preload() -> int:
         module = path.rpartition(".")[0]
         if module and module not in sys.modules and not module.startswith(_REACTOR_MODULES):
             _import(module)
+    if "storage.models" in sys.modules:
+        # SQLAlchemy sets up the mappers' relationships at a process's first query (~0.01 s):
+        # once here rather than in every crawl process
+        from sqlalchemy.orm import configure_mappers
+
+        configure_mappers()
     _check_forkable()
     return len(sys.modules)
 
@@ -136,10 +147,17 @@ def _check_forkable() -> None:
         raise RuntimeError(f"{threading.active_count() - 1} thread(s) started while preloading")
 
 
+#: Scrapy settings naming components a crawl never loads: the feed exporters and storages
+#: (only the FeedExporter extension, turned off, loads them; ``scrapy.exporters`` alone is
+#: ~0.1 s of imports) and the contracts of ``scrapy check``
+_UNUSED_COMPONENT_SETTINGS = frozenset({"FEED_EXPORTERS_BASE", "FEED_STORAGES_BASE", "SPIDER_CONTRACTS_BASE"})
+
+
 def _component_paths() -> list[str]:
     """Dotted paths of the classes Scrapy loads by name (its default settings, ours), but
     the components ``crawlers.settings`` turns off (``DISABLED_*``: the remote-control
-    extension alone imports aiohttp, a quarter of a second of the server's start)."""
+    extension alone imports aiohttp, a quarter of a second of the server's start) and those
+    only a turned-off component or another Scrapy command loads (:data:`_UNUSED_COMPONENT_SETTINGS`)."""
     values: list[object] = []
     disabled: set[str] = set()
     for name in ("scrapy.settings.default_settings", "crawlers.settings", "pipeline.pipelines"):
@@ -151,7 +169,7 @@ def _component_paths() -> list[str]:
         for key in dir(module):
             if key.startswith("DISABLED_"):
                 disabled.update(getattr(module, key))
-            elif key.isupper():
+            elif key.isupper() and key not in _UNUSED_COMPONENT_SETTINGS:
                 values.append(getattr(module, key))
     paths: list[str] = []
     for value in values:
@@ -179,11 +197,16 @@ class _Server:
         signal.set_wakeup_fd(self.wake_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes select() through the wakeup fd
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopping crawls is the launcher's decision
+        quiet_since = time.monotonic()  # of the last request (or of ``ready``)
         try:
             while True:
-                timeout = 0 if self.later else PARENT_CHECK_SECONDS
+                timeout = PARENT_CHECK_SECONDS
+                if self.later:
+                    timeout = max(0.0, quiet_since + LATER_IMPORTS_AFTER_QUIET_SECONDS - time.monotonic())
                 readable, _, _ = select.select([self.ctrl, self.wake_r], [], [], timeout)
                 if not readable and self.later:
+                    if time.monotonic() < quiet_since + LATER_IMPORTS_AFTER_QUIET_SECONDS:
+                        continue
                     _import(self.later.pop(0))
                     try:
                         _check_forkable()
@@ -194,8 +217,10 @@ class _Server:
                 if self.wake_r in readable:
                     _drain(self.wake_r)
                 self.reap()
-                if self.ctrl in readable and not self.handle_request():
-                    return  # the launcher closed the control socket, or died
+                if self.ctrl in readable:
+                    if not self.handle_request():
+                        return  # the launcher closed the control socket, or died
+                    quiet_since = time.monotonic()
                 if self.launcher_pid is not None and os.getppid() != self.launcher_pid:
                     return
         finally:
