@@ -27,8 +27,9 @@ from storage.offers import (
     offer_status,
     paris_today,
     refresh_offers,
+    touch_seen_offers,
 )
-from storage.postings import BATCH_SIZE, mark_gone, upsert_postings
+from storage.postings import BATCH_SIZE, mark_gone, mark_seen, upsert_postings
 from storage.views import VIEW_COLUMNS
 
 T0 = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
@@ -288,6 +289,29 @@ def test_joining_postings_never_change_the_offer_id(engine):
 
 
 # ------------------------------------------------------------ refresh and history
+
+
+def test_touch_moves_the_offers_of_the_postings_a_run_saw_to_their_latest_sighting(engine):
+    """A re-crawl marks unchanged postings seen (``mark_seen``, no refresh): their offers'
+    ``last_seen_at`` follows, to the latest sighting of any of their postings — never back."""
+    T3 = T2 + timedelta(hours=1)
+    with session(engine) as s, s.begin():
+        store(s, posting("P1"), posting("P2"), posting("P3"), posting("P4"), seen_at=T0)
+        store(s, posting("J1", source="jp", title="Développeur P1"), seen_at=T0)
+        p1 = make_offer(s, ("pep", "P1"), ("jp", "J1"))
+        p2, p3 = make_offer(s, ("pep", "P2")), make_offer(s, ("pep", "P3"))
+        refresh_offers(s, [p1, p2, p3], run_id=None, today=CRAWL_DAY)  # P4: no offer yet
+        run = new_run(s)
+        mark_seen(s, "pep", ["P1"], run_id=run, seen_at=T1)
+        mark_seen(s, "pep", ["P2", "P4"], run_id=run, seen_at=T2)
+        mark_seen(s, "jp", ["J1"], run_id=new_run(s), seen_at=T3)  # another source, later
+        s.execute(update(Offer).where(Offer.id == p2).values(last_seen_at=T3))  # seen later elsewhere
+        assert touch_seen_offers(s, "pep", run_id=run) == 1  # P1's offer; P2's was seen later already
+        assert [offer(s, oid).last_seen_at for oid in (p1, p2, p3)] == [T3, T3, T0]  # P1's offer: J1 at T3
+        s.execute(update(Offer).where(Offer.id == p1).values(last_seen_at=T0))
+        assert touch_seen_offers(s, "jp", run_id=run + 1) == 1
+        assert offer(s, p1).last_seen_at == T3
+        assert touch_seen_offers(s, "pep", run_id=run) == 0  # nothing left to move
 
 
 def test_refresh_sets_record_search_fields_and_seen_times(engine):
