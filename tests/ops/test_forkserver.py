@@ -128,6 +128,39 @@ def test_once_ready_the_server_also_imports_what_only_the_post_crawl_dedup_needs
         assert fs.process.poll() is None
 
 
+def test_the_later_imports_wait_until_requests_stop_coming():
+    """The first crawls' requests must not wait behind an import: a module of
+    :data:`PRELOAD_AFTER_READY` is imported only once no request has come for
+    ``LATER_IMPORTS_AFTER_QUIET_SECONDS``. Here a server (in a child interpreter, as
+    ``serve()`` takes over signals) gets a request every 50 ms for 0.6 s, with a 1 s quiet
+    period; its imports come only after the last request, and then all of them, in order."""
+    code = textwrap.dedent("""
+        import socket, sys, threading, time
+        import pipeline.forkserver as f
+        f.LATER_IMPORTS_AFTER_QUIET_SECONDS = 1.0
+        imported, sent = [], []
+        f._import = lambda name: imported.append((name, time.monotonic()))
+        f._check_forkable = lambda: None  # our request thread is not an import's
+        ctrl, peer = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        def requests():
+            end = time.monotonic() + 0.6
+            while time.monotonic() < end:
+                sent.append(time.monotonic())
+                peer.send(b"R")  # without descriptors: served as a (refused) request
+                time.sleep(0.05)
+            time.sleep(1.6)
+            peer.close()  # end of file: serve() returns
+        threading.Thread(target=requests, daemon=True).start()
+        f._Server(ctrl, None, ("json", "csv")).serve()
+        print([name for name, _ in imported], round(imported[0][1] - sent[-1], 3) if imported else None)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    names, _, after_last_request = out.stdout.strip().rpartition(" ")
+    assert names == "['json', 'csv']"
+    assert float(after_last_request) >= 1.0
+
+
 def test_a_crawl_through_the_fork_server_records_the_same_run_as_through_popen(
         replica, shared_server, catalogue_url, tmp_path, caplog):
     config, _ = replica
