@@ -15,7 +15,7 @@ $(BIN)/catalogue: pyproject.toml
 
 # byte-compiles the project's own modules too (pip does it for the packages it installs, not
 # for an editable install's sources, and an environment with PYTHONDONTWRITEBYTECODE never
-# caches them): every crawl process would otherwise compile them again (~0.15 s each)
+# caches them): every crawl process would otherwise compile them again (~0.17 s each)
 install: $(BIN)/catalogue
 	$(BIN)/python -m compileall -q catalogue crawlers normalize pipeline storage bench scheduler.py > /dev/null
 
