@@ -204,11 +204,18 @@ def update_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     same statement, without the ORM's per-row bookkeeping (which costs as much as the
     parameter processing itself on the thousands of rows of a first crawl). Like the ORM
     bulk form, objects held by the session are not refreshed: callers expire them.
+
+    ``id`` travels under its own parameter name only: a parameter named after a column
+    joins the SET clause, and ``SET id = id`` is a key update. SQLite then checks every
+    table referencing the row (``offer_merges.matched_posting_id`` has no index: a scan of
+    all merges per updated posting, 50 times the cost of the update itself at 10,000 postings,
+    and growing with the catalogue).
     """
     if not rows:
         return
     columns = tuple(name for name in rows[0] if name != "id")
-    session.execute(_update_by_id(model.__table__, columns), [{**row, _ID_PARAM: row["id"]} for row in rows])
+    session.execute(_update_by_id(model.__table__, columns),
+                    [{**{name: row[name] for name in columns}, _ID_PARAM: row["id"]} for row in rows])
 
 
 def insert_changes(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from normalize.record import NormalizedPosting
 from storage.db import session
@@ -22,6 +22,7 @@ from storage.postings import (
     mark_missing_gone,
     mark_seen,
     remember_non_offer,
+    update_rows,
     upsert_postings,
 )
 
@@ -320,6 +321,32 @@ def test_batches_larger_than_one_in_list(engine):
         assert counts(upsert_postings(s, items(*batch), run_id=run2, seen_at=T1)) == (0, 1, n - 1)
         assert mark_seen(s, "pep", [p.reference for p in batch], run_id=run2, seen_at=T2) == n
         assert s.scalar(select(func.count()).select_from(Posting).where(Posting.last_seen_at == T2)) == n
+
+
+def test_update_rows_sets_the_given_columns_and_never_rewrites_the_key(engine):
+    """The rows' ``id`` selects them and is not in the SET clause: ``SET id = id`` is a key
+    update, which makes SQLite look up every row referencing the posting (a scan of all
+    merges per posting, as ``offer_merges.matched_posting_id`` has no index)."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    with session(engine) as s, s.begin():
+        upsert_postings(s, items(posting("A"), posting("B"), posting("C")), run_id=new_run(s), seen_at=T0)
+        ids = {ref: stored(s, ref).id for ref in "ABC"}
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            update_rows(s, Posting, [{"id": ids["A"], "title": "Dév. A", "dedup_pending": False},
+                                     {"id": ids["C"], "title": "Dév. C", "dedup_pending": False}])
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert [(p.title, p.dedup_pending) for p in map(lambda ref: stored(s, ref), "ABC")] == [
+            ("Dév. A", False), ("Développeur B", True), ("Dév. C", False)]
+    updates = [st for st in statements if st.upper().startswith("UPDATE")]
+    assert len(updates) == 1
+    set_clause = updates[0].upper().partition(" SET ")[2].partition(" WHERE ")[0]
+    assert sorted(part.split("=")[0].strip() for part in set_clause.split(",")) == ["DEDUP_PENDING", "TITLE"]
 
 
 def test_postings_held_by_the_session_are_reread_after_bulk_writes(engine):
