@@ -134,6 +134,10 @@ class Posting(_RecordMixin, Base):
         Index("ix_postings_dedup_pending", "dedup_pending"),
         Index("ix_postings_department_code", "department_code"),
         Index("ix_postings_source_listing_ref", "source", "listing_ref"),
+        # every crawl reads its source's postings that are not gone (what it may skip, then
+        # what it did not see): without it, a scan of every posting the source ever had,
+        # the gone ones accumulating night after night
+        Index("ix_postings_source_status", "source", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -599,7 +599,9 @@ def mark_missing_gone(session: Session, source: str, *, run_id: int | None, at: 
     (CATALOGUE.md). Returns the ids of the offers affected (refresh them: an offer whose
     postings are all gone expires).
     """
-    unseen = [Posting.source == source, Posting.status != "gone"]
+    # ``== "active"`` (a posting is active or gone), not ``!= "gone"``: two equalities, so
+    # SQLite reads ix_postings_source_status and skips the gone postings of years past
+    unseen = [Posting.source == source, Posting.status == "active"]
     if run_id is not None:  # its source's lease: no other run saw anything meanwhile
         unseen.append(or_(Posting.last_run_id.is_(None), Posting.last_run_id != run_id))
     else:
@@ -642,7 +644,7 @@ def known_listing_entries(session: Session, source: str) -> dict[str, KnownEntry
         known[url] = {"reference": None, "listing_key": key, "offer": False}
     rows = session.execute(
         select(Posting.listing_ref, Posting.reference, Posting.listing_key).where(
-            Posting.source == source, Posting.status != "gone",
+            Posting.source == source, Posting.status == "active",  # by index: see mark_missing_gone
             Posting.listing_ref.is_not(None),
         )
     )

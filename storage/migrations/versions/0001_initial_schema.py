@@ -177,6 +177,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_postings_dedup_pending', ['dedup_pending'], unique=False)
         batch_op.create_index('ix_postings_department_code', ['department_code'], unique=False)
         batch_op.create_index('ix_postings_source_listing_ref', ['source', 'listing_ref'], unique=False)
+        batch_op.create_index('ix_postings_source_status', ['source', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_postings_offer_id'), ['offer_id'], unique=False)
 
     op.create_table('offer_merges',
@@ -211,6 +212,7 @@ def downgrade() -> None:
     op.drop_table('offer_merges')
     with op.batch_alter_table('postings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_postings_offer_id'))
+        batch_op.drop_index('ix_postings_source_status')
         batch_op.drop_index('ix_postings_source_listing_ref')
         batch_op.drop_index('ix_postings_department_code')
         batch_op.drop_index('ix_postings_dedup_pending')
