@@ -302,8 +302,12 @@ def touch_seen_offers(session: Session, source: str, *, run_id: int) -> int:
 
     latest = (select(func.max(Posting.last_seen_at)).where(Posting.offer_id == Offer.id)
               .correlate(Offer).scalar_subquery())
+    # active postings only, read by ix_postings_source_status rather than among every posting
+    # the source ever had: one this run saw and then found gone (its page answered 404) had
+    # its offer refreshed, last_seen_at included, by the post-crawl just before
     seen_by_run = select(Posting.offer_id).where(
-        Posting.source == source, Posting.last_run_id == run_id, Posting.offer_id.is_not(None))
+        Posting.source == source, Posting.status == "active", Posting.last_run_id == run_id,
+        Posting.offer_id.is_not(None))
     outcome = session.execute(
         update(Offer).where(Offer.id.in_(seen_by_run), Offer.last_seen_at < latest)
         .values(last_seen_at=latest).execution_options(synchronize_session=False))
