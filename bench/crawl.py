@@ -12,7 +12,10 @@
    processes), time per stage (summed over the crawl processes: with crawls side by side
    the sum exceeds the wall time).
 3. Crawls it again, unchanged: the incremental crawl's requests (detail requests must be 0)
-   and time.
+   and time. With ``--history K``, the catalogue first gets K times its postings again as
+   gone postings of expired offers (what months of nightly crawls leave behind: gone
+   postings are kept for their history), so that the re-crawl shows what grows with the
+   catalogue rather than with the offers online.
 4. Times a bare Scrapy spider (``bench/bare_spider.py``: download only, no parsing, no
    pipeline) on the very URLs the first crawl fetched, same concurrency, and prints the ratio
    of the pipeline's page rate to the bare spider's. The bare spider runs twice: with
@@ -127,6 +130,50 @@ def _add_run_timings(db_url: str, runs: list[dict[str, Any]]) -> None:
     engine.dispose()
 
 
+def _add_history(db_url: str, times: int) -> int:
+    """Copy every posting and offer ``times`` times as history: gone postings (references,
+    URLs and listing refs suffixed ``~k``) of expired offers (ids prefixed ``hk-``), as months
+    of nightly crawls leave behind. Returns how many postings were added. One INSERT … SELECT
+    per table and copy, on SQLite and PostgreSQL alike (PostgreSQL's statistics are then
+    refreshed, as autovacuum would have done over those months)."""
+    from sqlalchemy import bindparam, func, literal_column, select, text
+
+    from storage.db import connect, session
+    from storage.models import Offer, Posting
+    from storage.types import utcnow
+
+    engine = connect(db_url)
+    offers, postings = Offer.__table__, Posting.__table__
+    originals = ~postings.c.reference.like("%~%")
+    with session(engine) as s, s.begin():
+        now = utcnow()
+        for k in range(1, times + 1):
+            prefix = f"h{k}-"
+            offer_values = {c.name: c for c in offers.c}
+            offer_values.update(id=literal_column(f"'{prefix}'") + offers.c.id, status=bindparam("expired_status"),
+                                expired_reason=bindparam("expired_reason"), expired_at=bindparam("at"))
+            s.execute(offers.insert().from_select(list(offer_values), select(*offer_values.values()).where(
+                ~offers.c.id.like("h%-%"))), {"expired_status": "expired", "expired_reason": "gone", "at": now})
+            suffix = literal_column(f"'~{k}'")
+            posting_values = {c.name: c for c in postings.c if c.name != "id"}
+            posting_values.update(
+                reference=postings.c.reference + suffix, url=postings.c.url + suffix,
+                listing_ref=postings.c.listing_ref + suffix, offer_id=literal_column(f"'{prefix}'") + postings.c.offer_id,
+                status=bindparam("gone_status"), gone_at=bindparam("at"), last_run_id=bindparam("no_run"),
+                dedup_pending=bindparam("not_pending"))
+            s.execute(postings.insert().from_select(list(posting_values), select(*posting_values.values())
+                                                    .where(originals)),
+                      {"gone_status": "gone", "at": now, "no_run": None, "not_pending": False})
+        added = s.scalar(select(func.count()).select_from(postings).where(~originals)) or 0
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE postings"))
+            conn.execute(text("ANALYZE offers"))
+            conn.commit()
+    engine.dispose()
+    return added
+
+
 def _machine() -> dict[str, Any]:
     """What the figures were measured on."""
     model = ""
@@ -212,8 +259,13 @@ def main(argv: list[str] | None = None) -> int:
                              "the [settings] parallel_crawls default)")
     parser.add_argument("--no-fork-server", action="store_true",
                         help="start every crawl process the plain way (no pre-importing fork server)")
+    parser.add_argument("--history", type=int, default=0, metavar="K",
+                        help="before the re-crawl, add K times the catalogue's postings as gone ones of expired "
+                             "offers (default: 0, none)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args(argv)
+    if args.history < 0:
+        parser.error("--history must be 0 or more")
     os.environ.setdefault("CATALOGUE_LOG_LEVEL", "WARNING")  # the figures, not the crawl logs
 
     from crawlers.replica.generator import generate
@@ -236,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
                 urls.clear()
                 stages = _stage_times(db_url)
                 offers, postings = _offers(db_url)
+                history = _add_history(db_url, args.history) if args.history else 0
                 second = _crawl_all(config, db_url, server, parallel=args.parallel,
                                     fork_server=not args.no_fork_server)
                 bare = _bare(first_urls, args.concurrency, tmp)
@@ -260,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
                         "stages_seconds": stages, "peak_rss_mb": round(rss_mb, 1),
                         "bench_process_cpu_seconds": first["bench_cpu_seconds"], "runs": first["runs"]},
         "incremental_crawl": {"seconds": round(second["seconds"], 1), "requests": second["requests"],
+                              "history_postings": history,
                               "detail_requests": detail_second,
                               "time_ratio_to_first": round(second["seconds"] / first["seconds"], 3),
                               "runs": second["runs"]},
@@ -279,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{postings} postings → {offers} offers, peak RSS {f['first_crawl']['peak_rss_mb']} MB")
     print(f"  stages (s): {stages}; bench process (replica server, launcher) CPU: {first['bench_cpu_seconds']} s")
     _print_runs(first["runs"])
+    if history:
+        print(f"history: {history} gone postings of expired offers added before the incremental crawl")
     print(f"incremental crawl: {f['incremental_crawl']['seconds']} s "
           f"({f['incremental_crawl']['time_ratio_to_first']:.1%} of the first), requests {second['requests']}, "
           f"detail requests: {detail_second}")

@@ -25,15 +25,20 @@ def run_bench(*args: str, timeout: float = 300) -> str:
 
 
 def test_crawl_benchmark_runs():
-    out = run_bench("bench.crawl", "--offers", "40")
+    out = run_bench("bench.crawl", "--offers", "40", "--history", "1")
     assert "first crawl:" in out and "incremental crawl:" in out and "bare spider:" in out
     assert "detail requests: 0" in out
+    # the history (one gone copy of each posting) is in the database the re-crawl reads
+    postings = int(out.split(" postings → ")[0].rpartition(" ")[2])
+    assert f"history: {postings} gone postings" in out
 
 
 @pytest.mark.pg
 def test_crawl_benchmark_runs_on_postgresql(pg_server_url):
-    out = run_bench("bench.crawl", "--offers", "30", "--db", pg_server_url)
+    out = run_bench("bench.crawl", "--offers", "30", "--db", pg_server_url, "--history", "1")
     assert "database: postgresql" in out
+    postings = int(out.split(" postings → ")[0].rpartition(" ")[2])
+    assert f"history: {postings} gone postings" in out
 
 
 def test_dedup_benchmark_runs():
