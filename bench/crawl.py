@@ -144,27 +144,31 @@ def _add_history(db_url: str, times: int) -> int:
 
     engine = connect(db_url)
     offers, postings = Offer.__table__, Posting.__table__
-    originals = ~postings.c.reference.like("%~%")
     with session(engine) as s, s.begin():
         now = utcnow()
+        last_original = s.scalar(select(func.max(postings.c.id))) or 0
+        originals = postings.c.id <= last_original
+        original_offers = ~offers.c.id.like("h%-%")  # offer ids are "o" + base32 (storage.offers.offer_id_for)
         for k in range(1, times + 1):
             prefix = f"h{k}-"
             offer_values = {c.name: c for c in offers.c}
             offer_values.update(id=literal_column(f"'{prefix}'") + offers.c.id, status=bindparam("expired_status"),
-                                expired_reason=bindparam("expired_reason"), expired_at=bindparam("at"))
+                                expired_reason=bindparam("expired_reason"),
+                                expired_at=bindparam("at", type_=offers.c.expired_at.type))
             s.execute(offers.insert().from_select(list(offer_values), select(*offer_values.values()).where(
-                ~offers.c.id.like("h%-%"))), {"expired_status": "expired", "expired_reason": "gone", "at": now})
+                original_offers)), {"expired_status": "expired", "expired_reason": "gone", "at": now})
             suffix = literal_column(f"'~{k}'")
             posting_values = {c.name: c for c in postings.c if c.name != "id"}
             posting_values.update(
                 reference=postings.c.reference + suffix, url=postings.c.url + suffix,
                 listing_ref=postings.c.listing_ref + suffix, offer_id=literal_column(f"'{prefix}'") + postings.c.offer_id,
-                status=bindparam("gone_status"), gone_at=bindparam("at"), last_run_id=bindparam("no_run"),
-                dedup_pending=bindparam("not_pending"))
+                status=bindparam("gone_status"), gone_at=bindparam("at", type_=postings.c.gone_at.type),
+                last_run_id=bindparam("no_run", type_=postings.c.last_run_id.type),
+                dedup_pending=bindparam("not_pending", type_=postings.c.dedup_pending.type))
             s.execute(postings.insert().from_select(list(posting_values), select(*posting_values.values())
                                                     .where(originals)),
                       {"gone_status": "gone", "at": now, "no_run": None, "not_pending": False})
-        added = s.scalar(select(func.count()).select_from(postings).where(~originals)) or 0
+        added = s.scalar(select(func.count()).select_from(postings).where(~originals)) or 0  # ids are new
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             conn.execute(text("ANALYZE postings"))

@@ -32,7 +32,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from scrapy.exceptions import DropItem, NotConfigured
 
@@ -162,8 +162,10 @@ class NormalizePipeline(_Component):
         # imported with the first posting to normalize, not with this module: a crawl that
         # finds nothing new or changed (most incremental ones) never loads the normalizer's
         # tables (see pipeline.forkserver.PRELOAD_AFTER_READY)
-        from normalize.record import normalize_posting
-
+        try:
+            from normalize.record import normalize_posting
+        except Exception as exc:  # noqa: BLE001 - a broken install: its rules file, its place tables
+            self._unavailable(item, exc, spider)
         t0 = time.perf_counter()
         raw = item.to_dict()
         try:
@@ -184,6 +186,19 @@ class NormalizePipeline(_Component):
         if not record.is_digital:
             self.stats.inc_value("catalogue/not_digital")
         return NormalizedItem(item, record, raw)
+
+    def _unavailable(self, item: RawPosting, exc: Exception, spider: Any = None) -> NoReturn:
+        """The normalizer cannot be loaded: no posting can be stored. Each one is counted lost
+        (``catalogue/store_errors``), as a batch the database refused: the crawl goes on but
+        ends ``interrupted`` and expires nothing — a posting not stored was not marked seen
+        either. Logged once, with the traceback."""
+        reason = f"could not store 1 item(s): the normalizer cannot be loaded: {type(exc).__name__}: {exc}"[:500]
+        self.stats.inc_value("catalogue/store_errors")
+        if not self.stats.get_value("catalogue/normalizer_unavailable"):
+            self.stats.set_value("catalogue/normalizer_unavailable", 1)
+            record_error(spider or self._spider(), item.url, reason)
+            log.error("the normalizer cannot be loaded: no posting is stored", exc_info=exc)
+        raise DropItem(f"{item.url}: {reason}")
 
     def close_spider(self, spider: Any = None) -> None:
         self.stats.set_value("catalogue/seconds_normalize", round(self.seconds, 3))

@@ -159,7 +159,8 @@ class Posting(_RecordMixin, Base):
     #: net salary figures seen (never in salary_min/max), e.g. {"min": 2500, "max": 2500, "period": "monthly"}
     salary_net: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     content_hash: Mapped[str | None] = mapped_column(String(64))
-    #: active | expired (deadline) | gone (absent from a complete listing, or 404/410)
+    #: active | gone (absent from a complete listing, or 404/410): nothing else (deadline
+    #: expiry is an offer's state); the reads of a source's live postings ask for ``active``
     status: Mapped[str] = mapped_column(String(10), default="active")
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

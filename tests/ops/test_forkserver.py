@@ -148,7 +148,9 @@ def test_the_later_imports_wait_until_requests_stop_coming():
                 sent.append(time.monotonic())
                 peer.send(b"R")  # without descriptors: served as a (refused) request
                 time.sleep(0.05)
-            time.sleep(1.6)
+            give_up = time.monotonic() + 20
+            while len(imported) < 2 and time.monotonic() < give_up:  # both later imports, then stop
+                time.sleep(0.05)
             peer.close()  # end of file: serve() returns
         threading.Thread(target=requests, daemon=True).start()
         f._Server(ctrl, None, ("json", "csv")).serve()

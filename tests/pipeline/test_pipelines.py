@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
@@ -79,6 +80,31 @@ def test_normalize_counts_warnings_and_a_normalizer_bug_rejects_one_item(sqlite_
         pipe.process_item(_raw("2026-2"), spider)
     assert crawler.stats.get_value("catalogue/rejected") == 1
     assert "normalization error" in spider.catalogue_errors[0]["reason"]
+
+
+def test_a_normalizer_that_cannot_be_loaded_interrupts_the_crawl_and_expires_nothing(sqlite_url, monkeypatch):
+    """The normalizer is imported with the first posting (not at the crawl's start): a broken
+    install (its rules file, its place tables) must not let the crawl succeed without having
+    stored — nor marked seen — what it read: every posting counts as lost, the run ends
+    interrupted, and the cause is on the run record once."""
+    from pipeline.runner import crawl_status
+
+    monkeypatch.setitem(sys.modules, "normalize.record", None)  # importing it now raises ImportError
+    crawler = _crawler(sqlite_url)
+    spider = _Spider()
+    pipe = NormalizePipeline.from_crawler(crawler)
+    for ref in ("2026-1", "2026-2"):
+        with pytest.raises(DropItem):
+            pipe.process_item(_raw(ref), spider)
+    stats = crawler.stats.get_stats()
+    assert stats["catalogue/store_errors"] == 2 and not stats.get("catalogue/rejected")
+    assert len(spider.catalogue_errors) == 1
+    assert spider.catalogue_errors[0]["reason"].startswith(
+        "could not store 1 item(s): the normalizer cannot be loaded: ModuleNotFoundError: import of normalize.record")
+    status, reason = crawl_status({**stats, "finish_reason": "finished"}, previous_seen=2, drop_share=0.5,
+                                  errors=spider.catalogue_errors)
+    assert status == "interrupted"
+    assert reason.startswith("2 item(s) could not be stored, nothing expired (the normalizer cannot be loaded")
 
 
 def test_store_writes_batches_and_counts_new_updated_unchanged(db_url):

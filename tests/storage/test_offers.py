@@ -304,14 +304,33 @@ def test_touch_moves_the_offers_of_the_postings_a_run_saw_to_their_latest_sighti
         run = new_run(s)
         mark_seen(s, "pep", ["P1"], run_id=run, seen_at=T1)
         mark_seen(s, "pep", ["P2", "P4"], run_id=run, seen_at=T2)
-        mark_seen(s, "jp", ["J1"], run_id=new_run(s), seen_at=T3)  # another source, later
+        jp_run = new_run(s)
+        mark_seen(s, "jp", ["J1"], run_id=jp_run, seen_at=T3)  # another source, later
         s.execute(update(Offer).where(Offer.id == p2).values(last_seen_at=T3))  # seen later elsewhere
         assert touch_seen_offers(s, "pep", run_id=run) == 1  # P1's offer; P2's was seen later already
         assert [offer(s, oid).last_seen_at for oid in (p1, p2, p3)] == [T3, T3, T0]  # P1's offer: J1 at T3
         s.execute(update(Offer).where(Offer.id == p1).values(last_seen_at=T0))
-        assert touch_seen_offers(s, "jp", run_id=run + 1) == 1
+        assert touch_seen_offers(s, "jp", run_id=jp_run) == 1
         assert offer(s, p1).last_seen_at == T3
         assert touch_seen_offers(s, "pep", run_id=run) == 0  # nothing left to move
+
+
+def test_a_posting_seen_then_found_gone_by_the_run_still_dates_its_offer(engine):
+    """The post-crawl order (pipeline.postcrawl): a posting the run saw in the listing whose
+    page then answered 404 is marked gone and its offer refreshed — ``last_seen_at`` from all
+    its postings, gone ones included — before ``touch_seen_offers``, which reads active
+    postings only: the offer keeps the run's sighting."""
+    with session(engine) as s, s.begin():
+        store(s, posting("P1"), seen_at=T0)
+        p1 = make_offer(s, ("pep", "P1"))
+        refresh_offers(s, [p1], run_id=None, today=CRAWL_DAY)
+        run = new_run(s)
+        mark_seen(s, "pep", ["P1"], run_id=run, seen_at=T2)
+        affected = mark_gone(s, "pep", reference="P1", run_id=run, at=T2)
+        assert affected == p1
+        refresh_offers(s, [affected], run_id=run, today=CRAWL_DAY)
+        assert touch_seen_offers(s, "pep", run_id=run) == 0  # nothing left to move
+        assert (offer(s, p1).last_seen_at, offer(s, p1).status) == (T2, "expired")
 
 
 def test_refresh_sets_record_search_fields_and_seen_times(engine):
