@@ -4,8 +4,11 @@ The spiders yield raw items (``crawlers.items``); these three components, run in
 order by the crawl child process (``pipeline.runner``), turn them into catalogue postings:
 
 * :class:`ValidatePipeline` rejects a :class:`~crawlers.items.RawPosting` that lacks what
-  identifies a posting (reference, title): the item is dropped, its URL and reason are
-  logged and kept on the run record, ``catalogue/rejected`` counts it; the crawl goes on.
+  identifies a posting (reference, title): its URL and reason are logged and kept on the
+  run record, ``catalogue/rejected`` counts it, the crawl goes on. It is not stored, but it
+  is still listed: a posting known before is marked seen (:func:`still_listed`), so that a
+  posting rejected this time is not expired as if it had left the listing (a normalizer
+  bug on one posting is handled the same way).
 * :class:`NormalizePipeline` calls :func:`normalize.record.normalize_posting` and passes on
   a :class:`NormalizedItem` (raw and normalized side by side). Normalization never raises on
   bad data; its warnings are counted (``catalogue/warnings``). A posting that is not a
@@ -113,6 +116,19 @@ def record_error(spider: Any, url: str | None, reason: str) -> None:
         errors.append({"url": url, "reason": reason})
 
 
+def still_listed(item: RawPosting) -> SeenPosting | None:
+    """What a rejected posting still tells: it is in the listing. A posting known before is
+    marked seen, as the spider does for a page it could not read (``crawlers.spiders.base``):
+    CATALOGUE.md expires offers that *disappeared* from a complete listing, and a posting
+    rejected for its content did not — its stored version stays as it was (its listing key
+    too, so the next crawl fetches it again). None without a listing identity."""
+    listing_ref = item.listing_ref or item.reference
+    if not listing_ref:
+        return None
+    return SeenPosting(source=item.source, reference=item.reference or listing_ref, url=item.url,
+                       listing_ref=listing_ref)
+
+
 class _Component:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -127,7 +143,8 @@ class _Component:
 
 
 class ValidatePipeline(_Component):
-    """Drop raw postings without a reference or a title (counted, with URL and reason)."""
+    """Reject raw postings without a reference or a title (counted, with URL and reason):
+    dropped, or passed on as :func:`still_listed` when their listing entry is known."""
 
     REQUIRED = ("reference", "title")
 
@@ -140,12 +157,16 @@ class ValidatePipeline(_Component):
             self.stats.inc_value("catalogue/rejected")
             record_error(spider or self._spider(), item.url, reason)
             log.warning("rejected posting", extra={"url": item.url, "reason": reason})
-            raise DropItem(f"{item.url}: {reason}")
+            seen = still_listed(item)
+            if seen is None:
+                raise DropItem(f"{item.url}: {reason}")
+            return seen
         return item
 
 
 class NormalizePipeline(_Component):
-    """RawPosting → :class:`NormalizedItem` (see :func:`normalize.record.normalize_posting`)."""
+    """RawPosting → :class:`NormalizedItem` (see :func:`normalize.record.normalize_posting`);
+    a posting the normalizer fails on is rejected (counted), passed on as :func:`still_listed`."""
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
@@ -176,7 +197,10 @@ class NormalizePipeline(_Component):
             self.stats.inc_value("catalogue/rejected")
             record_error(spider or self._spider(), item.url, reason)
             log.exception("could not normalize posting", extra={"url": item.url})
-            raise DropItem(f"{item.url}: {reason}") from None
+            seen = still_listed(item)
+            if seen is None:
+                raise DropItem(f"{item.url}: {reason}") from None
+            return seen
         finally:
             self.seconds += time.perf_counter() - t0
         if record.warnings:

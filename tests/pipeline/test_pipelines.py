@@ -45,13 +45,16 @@ def _raw(ref: str, **kw) -> RawPosting:
 
 
 def test_validate_rejects_missing_reference_or_title_with_url_and_reason(sqlite_url):
+    """A rejected posting with a listing identity is still listed: it goes on as seen (a
+    known one is not found gone); without one it is dropped."""
     crawler = _crawler(sqlite_url)
     spider = _Spider()
     pipe = ValidatePipeline.from_crawler(crawler)
     ok = _raw("2026-1")
     assert pipe.process_item(ok, spider) is ok
-    with pytest.raises(DropItem):
-        pipe.process_item(_raw("2026-2", title="  \u00a0 "), spider)
+    assert pipe.process_item(_raw("2026-2", title="  \u00a0 "), spider) == SeenPosting(
+        source="pep", reference="2026-2", url="https://example.org/offre-emploi/x-reference-2026-2/",
+        listing_ref="2026-2")
     with pytest.raises(DropItem):
         pipe.process_item(_raw(None, url="https://example.org/broken"), spider)
     assert crawler.stats.get_value("catalogue/rejected") == 2
@@ -76,9 +79,10 @@ def test_normalize_counts_warnings_and_a_normalizer_bug_rejects_one_item(sqlite_
         raise ValueError("bug")
 
     monkeypatch.setattr("normalize.record.normalize_posting", boom)  # what the pipeline calls
+    assert isinstance(pipe.process_item(_raw("2026-2"), spider), SeenPosting)  # still listed
     with pytest.raises(DropItem):
-        pipe.process_item(_raw("2026-2"), spider)
-    assert crawler.stats.get_value("catalogue/rejected") == 1
+        pipe.process_item(_raw(None, listing_ref=None), spider)
+    assert crawler.stats.get_value("catalogue/rejected") == 2
     assert "normalization error" in spider.catalogue_errors[0]["reason"]
 
 
@@ -105,6 +109,53 @@ def test_a_normalizer_that_cannot_be_loaded_interrupts_the_crawl_and_expires_not
                                   errors=spider.catalogue_errors)
     assert status == "interrupted"
     assert reason.startswith("2 item(s) could not be stored, nothing expired (the normalizer cannot be loaded")
+
+
+def test_a_known_posting_rejected_this_time_is_still_listed_not_gone(db_url, monkeypatch):
+    """CATALOGUE.md expires what *disappeared* from a complete listing. A known posting whose
+    changed page the normalizer fails on this time is rejected (counted) but seen: after the
+    succeeded crawl, mark_missing_gone leaves it — and its stored version — as it was."""
+    from storage.db import connect, session
+    from storage.models import CrawlRun, Posting
+    from storage.postings import mark_missing_gone
+
+    engine = connect(db_url, auto_upgrade=True)
+    with session(engine) as s, s.begin():
+        first, second = CrawlRun(source="pep", kind="pep"), CrawlRun(source="pep", kind="pep")
+        s.add_all([first, second])
+        s.flush()
+        first_id, second_id = first.id, second.id
+
+    def crawl(run_id: int, *items: RawPosting) -> dict:
+        crawler = _crawler(db_url, CATALOGUE_RUN_ID=run_id)
+        spider = _Spider()
+        validate, normalize, store = (cls.from_crawler(crawler)
+                                      for cls in (ValidatePipeline, NormalizePipeline, StorePipeline))
+        store.open_spider()
+        for item in items:
+            store.process_item(normalize.process_item(validate.process_item(item, spider), spider), spider)
+        store.close_spider(spider)
+        return crawler.stats.get_stats()
+
+    crawl(first_id, _raw("2026-1"), _raw("2026-2"))
+
+    def boom(*a, **k):
+        raise ValueError("bug")
+
+    monkeypatch.setattr("normalize.record.normalize_posting", boom)
+    stats = crawl(second_id, _raw("2026-1", title="Développeur Python (H/F)", listing_key="k2"),
+                  _raw("2026-2", title="  ", listing_key="k2"))  # changed; both rejected this time
+    assert stats["catalogue/rejected"] == 2 and stats["catalogue/items_seen"] == 2
+    with session(engine) as s, s.begin():
+        assert mark_missing_gone(s, "pep", run_id=second_id, at=datetime(2026, 11, 23, tzinfo=timezone.utc),
+                                 seen_since=datetime(2026, 11, 23, tzinfo=timezone.utc)) == set()
+        rows = s.execute(select(Posting.reference, Posting.status, Posting.title, Posting.listing_key,
+                                Posting.last_run_id).order_by(Posting.reference)).all()
+    assert [tuple(r) for r in rows] == [
+        ("2026-1", "active", "Développeur back-end Python", "k1", second_id),
+        ("2026-2", "active", "Développeur back-end Python", "k1", second_id),
+    ]
+    engine.dispose()
 
 
 def test_store_writes_batches_and_counts_new_updated_unchanged(db_url):
