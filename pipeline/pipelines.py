@@ -32,6 +32,7 @@ Every component is built the same way, through ``from_crawler``, and reads its s
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -141,6 +142,19 @@ class _Component:
     def _spider(self) -> Any:
         return getattr(self.crawler, "spider", None)
 
+    def _reject(self, item: RawPosting, reason: str, spider: Any = None, *,
+                level: int = logging.WARNING, message: str = "rejected posting") -> SeenPosting:
+        """Count and record a rejected posting (``catalogue/rejected``, its URL and reason on
+        the run record) and log ``message``; what goes on is :func:`still_listed`, else the
+        item is dropped. Called in an ``except`` block, the log has the traceback."""
+        self.stats.inc_value("catalogue/rejected")
+        record_error(spider or self._spider(), item.url, reason)
+        log.log(level, message, exc_info=sys.exc_info()[0] is not None, extra={"url": item.url, "reason": reason})
+        seen = still_listed(item)
+        if seen is None:
+            raise DropItem(f"{item.url}: {reason}") from None
+        return seen
+
 
 class ValidatePipeline(_Component):
     """Reject raw postings without a reference or a title (counted, with URL and reason):
@@ -153,14 +167,7 @@ class ValidatePipeline(_Component):
             return item
         missing = [name for name in self.REQUIRED if not clean_whitespace(getattr(item, name))]
         if missing:
-            reason = f"missing {', '.join(missing)}"
-            self.stats.inc_value("catalogue/rejected")
-            record_error(spider or self._spider(), item.url, reason)
-            log.warning("rejected posting", extra={"url": item.url, "reason": reason})
-            seen = still_listed(item)
-            if seen is None:
-                raise DropItem(f"{item.url}: {reason}")
-            return seen
+            return self._reject(item, f"missing {', '.join(missing)}", spider)
         return item
 
 
@@ -193,14 +200,8 @@ class NormalizePipeline(_Component):
             record = normalize_posting(raw, crawl_time=self.crawl_time,
                                        digital_only=self.digital_only, timezone=self.timezone)
         except Exception as exc:  # noqa: BLE001 - a normalizer bug rejects one posting, not the crawl
-            reason = f"normalization error: {type(exc).__name__}: {exc}"
-            self.stats.inc_value("catalogue/rejected")
-            record_error(spider or self._spider(), item.url, reason)
-            log.exception("could not normalize posting", extra={"url": item.url})
-            seen = still_listed(item)
-            if seen is None:
-                raise DropItem(f"{item.url}: {reason}") from None
-            return seen
+            return self._reject(item, f"normalization error: {type(exc).__name__}: {exc}", spider,
+                                level=logging.ERROR, message="could not normalize posting")
         finally:
             self.seconds += time.perf_counter() - t0
         if record.warnings:
