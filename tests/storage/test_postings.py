@@ -3,6 +3,8 @@ seen / gone marking and the incremental-crawl state (`known_listing_entries`).""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
@@ -323,27 +325,34 @@ def test_batches_larger_than_one_in_list(engine):
         assert s.scalar(select(func.count()).select_from(Posting).where(Posting.last_seen_at == T2)) == n
 
 
+@contextmanager
+def executed(engine) -> Iterator[list[tuple[str, object]]]:
+    """The (statement, parameters) the engine sends while the block runs."""
+    statements: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, *args):
+        statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
 def test_update_rows_sets_the_given_columns_and_never_rewrites_the_key(engine):
     """The rows' ``id`` selects them and is not in the SET clause: ``SET id = id`` is a key
     update, which makes SQLite look up every row referencing the posting (a scan of all
     merges per posting, as ``offer_merges.matched_posting_id`` has no index)."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(" ".join(statement.split()))
-
     with session(engine) as s, s.begin():
         upsert_postings(s, items(posting("A"), posting("B"), posting("C")), run_id=new_run(s), seen_at=T0)
         ids = {ref: stored(s, ref).id for ref in "ABC"}
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with executed(engine) as statements:
             update_rows(s, Posting, [{"id": ids["A"], "title": "Dév. A", "dedup_pending": False},
                                      {"id": ids["C"], "title": "Dév. C", "dedup_pending": False}])
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
         assert [(p.title, p.dedup_pending) for p in map(lambda ref: stored(s, ref), "ABC")] == [
             ("Dév. A", False), ("Développeur B", True), ("Dév. C", False)]
-    updates = [st for st in statements if st.upper().startswith("UPDATE")]
+    updates = [" ".join(st.split()) for st, _ in statements if st.lstrip().upper().startswith("UPDATE")]
     assert len(updates) == 1
     set_clause = updates[0].upper().partition(" SET ")[2].partition(" WHERE ")[0]
     assert sorted(part.split("=")[0].strip() for part in set_clause.split(",")) == ["DEDUP_PENDING", "TITLE"]
@@ -356,23 +365,16 @@ def test_each_crawls_reads_of_live_postings_skip_the_gone_ones_by_index(engine):
     (5× the live postings in history: 53 ms instead of 8 ms a read at 10k, measured)."""
     if engine.dialect.name != "sqlite":
         pytest.skip("query plans checked on SQLite (PostgreSQL's planner scans a table this small)")
-    statements: list[tuple[str, object]] = []
-
-    def record(conn, cursor, statement, parameters, *args):
-        if statement.lstrip().upper().startswith("SELECT") and "FROM postings" in statement:
-            statements.append((statement, parameters))
-
     with session(engine) as s, s.begin():
         run = new_run(s)
         upsert_postings(s, items(posting("A"), posting("B")), run_id=run, seen_at=T0)
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with executed(engine) as statements:
             known_listing_entries(s, "pep")
             mark_missing_gone(s, "pep", run_id=run, at=T1, seen_since=T0)
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
-        assert len(statements) >= 2
-        for statement, parameters in statements:
+        reads = [(st, params) for st, params in statements
+                 if st.lstrip().upper().startswith("SELECT") and "FROM postings" in st]
+        assert len(reads) >= 2
+        for statement, parameters in reads:
             plan = " ".join(str(row[-1]) for row in s.connection().exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + statement, parameters))
             assert "ix_postings_source_status" in plan, (statement, plan)
